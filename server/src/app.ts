@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { DestinationStream } from 'pino'
+import { createDevProvider } from './dev-provider/index.js'
+import { createRequestHandler } from './http/server.js'
+import { createLogger, type Logger } from './logger.js'
+import { OidcProvider } from './providers/oidc.js'
+import { createProviders } from './providers/registry.js'
+import type { Services } from './services.js'
+import { DEV_PROVIDER_ID, type Settings } from './settings.js'
+import { createStore } from './store/index.js'
+import { AccessTokens } from './tokens/access-token.js'
+import { KeyRing } from './tokens/key-ring.js'
+import { randomSecret } from './tokens/secrets.js'
+
+/** A running Boarding Pass. */
+export interface App {
+  services: Services
+  server: Server
+  /** Where it listens, e.g. `http://127.0.0.1:3000`. */
+  address: string
+  close(): Promise<void>
+}
+
+export interface AppOptions {
+  /** Where log lines go (stdout by default). */
+  logDestination?: DestinationStream
+  logger?: Logger
+  now?: () => number
+}
+
+/** How often an instance re-reads the shared signing keys and checks whether they are due to rotate. */
+const KEY_CHECK_INTERVAL_MS = 60_000
+
+/**
+ * Builds the services from settings and starts listening. Everything slow
+ * (store connection, key import, provider discovery) happens here, once, and
+ * not per request.
+ */
+export async function startApp(settings: Settings, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(settings.logLevel, options.logDestination)
+  const now = options.now ?? Date.now
+  const store = await createStore({ redisUrl: settings.redisUrl, maxPendingFlows: settings.maxPendingFlows })
+
+  const keys = new KeyRing(store, {
+    alg: settings.signingAlg,
+    rotation: settings.signingKeyRotation,
+    accessTokenTtl: settings.accessTokenTtl,
+    now,
+  })
+  await keys.init()
+  const accessTokens = new AccessTokens(keys, {
+    issuer: settings.publicUrl,
+    audience: settings.audience,
+    ttl: settings.accessTokenTtl,
+    now,
+  })
+
+  const devClient = {
+    clientId: 'boarding-pass-dev',
+    clientSecret: randomSecret(32),
+    redirectUris: [`${settings.publicUrl}/auth/callback`],
+  }
+  const devProvider = settings.devProvider
+    ? createDevProvider({ issuer: `${settings.publicUrl}/dev-idp`, clients: [devClient] })
+    : undefined
+  const providers = createProviders(
+    settings,
+    devProvider
+      ? [
+          new OidcProvider({
+            id: DEV_PROVIDER_ID,
+            name: 'Development sign-in',
+            issuer: devProvider.issuer,
+            clientId: devClient.clientId,
+            clientSecret: devClient.clientSecret,
+            scopes: ['openid', 'profile', 'email'],
+            redirectUri: `${settings.publicUrl}/auth/callback`,
+          }),
+        ]
+      : [],
+  )
+
+  const services: Services = { settings, store, providers, keys, accessTokens, logger, now }
+  const server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
+    createRequestHandler(services, { devProvider, webRoot: settings.webRoot }),
+  )
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host
+  const address = `http://${host}:${port}`
+
+  void providers.warmUp((id, error) =>
+    logger.warn({ provider: id, err: error }, 'provider discovery failed; retried on first use'),
+  )
+  const keyTimer = setInterval(() => {
+    keys
+      .refresh()
+      .then(() => keys.rotateIfDue())
+      .catch((error: unknown) => logger.warn({ err: error }, 'signing keys not refreshed'))
+  }, KEY_CHECK_INTERVAL_MS)
+  keyTimer.unref()
+
+  logger.info(
+    { address, publicUrl: settings.publicUrl, store: store.kind, providers: providers.list().map((p) => p.id) },
+    'boarding pass listening',
+  )
+
+  return {
+    services,
+    server,
+    address,
+    async close() {
+      clearInterval(keyTimer)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+      })
+      await store.close()
+    },
+  }
+}

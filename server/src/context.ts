@@ -1,0 +1,20 @@
+import type { IncomingMessage } from 'node:http'
+import type { Services } from './services.js'
+
+/** What each procedure call sees: the services and who is calling. */
+export interface Context {
+  services: Services
+  /** The caller's network address, for rate limits and logs. */
+  clientIp: string
+  /** The raw `Authorization` header, if any. */
+  authorization: string | undefined
+}
+
+/** The context of one HTTP request. */
+export function createContext(services: Services, req: IncomingMessage): Context {
+  return {
+    services,
+    clientIp: req.socket.remoteAddress ?? 'unknown',
+    authorization: req.headers.authorization,
+  }
+}

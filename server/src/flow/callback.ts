@@ -1,0 +1,55 @@
+import type { CallbackError } from '@boarding-pass/shared'
+import { ProviderLoginError } from '../providers/identity-provider.js'
+import type { Services } from '../services.js'
+import { randomSecret, secretKey } from '../tokens/secrets.js'
+
+/** What the callback route does next. */
+export type CallbackOutcome =
+  | { kind: 'redirect'; location: string }
+  /** No live flow: an error page, never a redirect (there is nowhere trusted to send the browser). */
+  | { kind: 'unknown_flow' }
+
+/**
+ * Step 2: the provider sent the browser back. The flow is taken (so a callback
+ * is processed at most once), the provider leg finished with the flow's own
+ * state, nonce and PKCE verifier, and the browser sent to the app's redirect URI
+ * with a new one-time Server Code — or with `error=` when the provider leg failed.
+ */
+export async function finishProviderLeg(services: Services, callbackUrl: URL): Promise<CallbackOutcome> {
+  const { store, providers, settings, logger, now } = services
+  const flowId = callbackUrl.searchParams.get('state')
+  if (!flowId || flowId.length > 128) return { kind: 'unknown_flow' }
+  const flow = await store.flows.take(flowId)
+  if (!flow || flow.expiresAt <= now()) {
+    logger.info({ flowId: flow ? flowId : undefined }, 'callback for no live flow')
+    return { kind: 'unknown_flow' }
+  }
+  const provider = providers.get(flow.provider)
+  const back = (params: Record<string, string>) => {
+    const location = new URL(flow.redirectUri)
+    for (const [name, value] of Object.entries(params)) location.searchParams.set(name, value)
+    location.searchParams.set('flow', flowId)
+    return { kind: 'redirect', location: location.href } as const
+  }
+  const fail = (reason: CallbackError, detail: string) => {
+    logger.info({ flowId, provider: flow.provider, reason, detail }, 'provider leg failed')
+    return back({ error: reason })
+  }
+  if (!provider) return fail('provider_error', 'provider no longer configured')
+
+  let user
+  try {
+    user = await provider.finish(callbackUrl, { state: flowId, nonce: flow.nonce, pkceVerifier: flow.pkceVerifier })
+  } catch (error) {
+    if (error instanceof ProviderLoginError) return fail(error.reason, error.message)
+    throw error
+  }
+  const serverCode = randomSecret(32)
+  await store.serverCodes.put(
+    secretKey(serverCode),
+    { flowId, clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, user },
+    settings.serverCodeTtl * 1000,
+  )
+  logger.info({ flowId, provider: flow.provider }, 'provider leg done, server code issued')
+  return back({ server_code: serverCode })
+}

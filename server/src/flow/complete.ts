@@ -1,0 +1,24 @@
+import { hashClientCode, timingSafeEqual, type CompleteInput, type TokenResponse } from '@boarding-pass/shared'
+import { AuthError } from '../errors.js'
+import type { Services } from '../services.js'
+import { secretKey } from '../tokens/secrets.js'
+import { openLogin } from '../session/login.js'
+
+/**
+ * Step 3: boarding takes both codes. The Server Code is taken from the store
+ * atomically (exactly one of any concurrent redemptions gets it, on any
+ * instance), so it is spent whether or not the Client Code matches; only a
+ * matching Client Code opens a login.
+ */
+export async function completeFlow(services: Services, input: CompleteInput): Promise<TokenResponse> {
+  const record = await services.store.serverCodes.take(secretKey(input.serverCode))
+  if (!record) throw new AuthError('invalid_grant')
+  const hash = await hashClientCode(input.clientCode, record.hashMethod)
+  if (!timingSafeEqual(hash, record.clientCodeHash)) {
+    services.logger.warn({ flowId: record.flowId }, 'client code did not match: server code spent')
+    throw new AuthError('invalid_grant')
+  }
+  const tokens = await openLogin(services, record.user)
+  services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
+  return tokens.response
+}

@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { finishProviderLeg } from '../flow/callback.js'
+import type { Services } from '../services.js'
+import { StoreUnavailableError } from '../store/index.js'
+import { page } from './html.js'
+import { sendPage } from './headers.js'
+
+/**
+ * `GET /auth/callback`: the provider's redirect target (step 2). A live flow
+ * ends in a 302 to the app's redirect URI; anything else in a 400 page, never a
+ * redirect.
+ */
+export async function handleCallback(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD')
+    return sendPage(res, 405, page('Method not allowed', '<h1>Method not allowed</h1>'))
+  }
+  const query = (req.url ?? '').split('?')[1] ?? ''
+  const callbackUrl = new URL(`${services.settings.publicUrl}/auth/callback${query ? `?${query}` : ''}`)
+  try {
+    const outcome = await finishProviderLeg(services, callbackUrl)
+    if (outcome.kind === 'redirect') {
+      res.writeHead(302, { location: outcome.location, 'cache-control': 'no-store', 'content-length': 0 })
+      res.end()
+      return
+    }
+    sendPage(
+      res,
+      400,
+      page(
+        'Sign-in expired',
+        `<h1>This sign-in is not valid any more</h1>
+<p>It has expired, was already used, or was never started here. Go back to the app and sign in again.</p>`,
+      ),
+    )
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      res.setHeader('retry-after', '5')
+      return sendPage(
+        res,
+        503,
+        page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'),
+      )
+    }
+    throw error
+  }
+}

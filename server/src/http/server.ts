@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http'
+import { createContext } from '../context.js'
+import type { DevProvider } from '../dev-provider/index.js'
+import { appRouter } from '../routers/_app.js'
+import type { Services } from '../services.js'
+import { handleCallback } from './callback-route.js'
+import { page } from './html.js'
+import { sendJson, sendPage, setBaseHeaders } from './headers.js'
+import { createStaticHandler } from './static-files.js'
+
+/** Largest request body any route reads. */
+export const MAX_BODY_BYTES = 16 * 1024
+
+/** The whole HTTP surface: tRPC, the callback, keys, health, the development provider and the SPA. */
+export function createRequestHandler(services: Services, options: { devProvider?: DevProvider; webRoot?: string }) {
+  const { settings, logger, store, keys } = services
+  const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
+  const hsts = settings.publicUrl.startsWith('https://')
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setBaseHeaders(res, { hsts })
+    const url = req.url ?? '/'
+    const path = url.split('?')[0] ?? '/'
+
+    if (path.startsWith('/trpc/')) {
+      res.setHeader('cache-control', 'no-store')
+      return nodeHTTPRequestHandler({
+        router: appRouter,
+        req,
+        res,
+        path: path.slice('/trpc/'.length),
+        maxBodySize: MAX_BODY_BYTES,
+        createContext: ({ req }) => createContext(services, req),
+        onError: ({ error, path }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.cause ?? error }, 'procedure failed')
+        },
+      })
+    }
+    if (path === '/auth/callback') return handleCallback(services, req, res)
+    if (path === '/.well-known/jwks.json') {
+      return sendJson(res, 200, keys.jwks(), { 'cache-control': 'public, max-age=60', 'access-control-allow-origin': '*' })
+    }
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' })
+    if (path === '/readyz') {
+      const ready = await store.ping().then(
+        () => true,
+        () => false,
+      )
+      return ready
+        ? sendJson(res, 200, { status: 'ready', store: store.kind })
+        : sendJson(res, 503, { status: 'unavailable', reason: 'store_unavailable', store: store.kind })
+    }
+    if (options.devProvider?.handle(req, res)) return
+    if (serveStatic && (await serveStatic(req, res))) return
+    sendPage(res, 404, page('Not found', '<h1>Not found</h1><p>There is nothing at this address.</p>'))
+  }
+
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error, path: (req.url ?? '').split('?')[0] }, 'request failed')
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' })
+      else res.destroy()
+    })
+  }
+}

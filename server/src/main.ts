@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startApp } from './app.js'
+import { SettingsError, parseSettings } from './settings.js'
+
+/** The built SPA beside this package, unless WEB_ROOT says otherwise. */
+const defaultWebRoot = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
+
+async function main(): Promise<void> {
+  let settings
+  try {
+    settings = parseSettings(process.env)
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`boarding-pass: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  settings.webRoot ??= existsSync(join(defaultWebRoot, 'index.html')) ? defaultWebRoot : undefined
+
+  let app
+  try {
+    app = await startApp(settings)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const hint = settings.redisUrl ? ' (is Redis reachable at REDIS_URL?)' : ''
+    process.stderr.write(`boarding-pass: could not start: ${message}${hint}\n`)
+    process.exit(1)
+  }
+
+  process.stdout.write(
+    `\n  Boarding Pass is running: open ${settings.publicUrl}\n` +
+      (settings.devProvider ? '  Sign in with the built-in development provider (any name works).\n\n' : '\n'),
+  )
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.services.logger.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+void main()

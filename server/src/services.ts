@@ -1,0 +1,21 @@
+import type { Logger } from './logger.js'
+import type { ProviderRegistry } from './providers/registry.js'
+import type { Settings } from './settings.js'
+import type { Store } from './store/index.js'
+import type { AccessTokens } from './tokens/access-token.js'
+import type { KeyRing } from './tokens/key-ring.js'
+
+/**
+ * Everything a step of the flow needs, built once at start. Tests build it
+ * directly (with their own clock and store) to call steps without HTTP.
+ */
+export interface Services {
+  settings: Settings
+  store: Store
+  providers: ProviderRegistry
+  keys: KeyRing
+  accessTokens: AccessTokens
+  logger: Logger
+  /** Milliseconds since the epoch; injected so expiry is tested without sleeping. */
+  now: () => number
+}

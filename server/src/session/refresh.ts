@@ -1,0 +1,30 @@
+import type { TokenResponse } from '@boarding-pass/shared'
+import { AuthError } from '../errors.js'
+import type { Services } from '../services.js'
+import { issueTokens, parseRefreshToken, revokeLogin } from './login.js'
+
+/**
+ * Rotates a refresh token. The token is marked spent in the same atomic step
+ * that reads it, so of two concurrent uses exactly one succeeds; a spent token
+ * presented again means it was copied, and the whole login is revoked.
+ */
+export async function refreshLogin(services: Services, refreshToken: string): Promise<TokenResponse> {
+  const { store, settings } = services
+  const parsed = parseRefreshToken(refreshToken)
+  if (!parsed) throw new AuthError('invalid_grant')
+  const ttl = settings.refreshTokenTtl * 1000
+  const previous = await store.refreshTokens.swap(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
+  if (!previous || previous.loginId !== parsed.loginId) {
+    if (!previous) await store.refreshTokens.delete(parsed.key)
+    throw new AuthError('invalid_grant')
+  }
+  if (previous.spent) {
+    await revokeLogin(services, previous.loginId, 'refresh token reused')
+    throw new AuthError('invalid_grant')
+  }
+  const login = await store.logins.get(parsed.loginId)
+  if (!login) throw new AuthError('invalid_grant')
+  await store.logins.put(parsed.loginId, login, ttl)
+  services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
+  return issueTokens(services, parsed.loginId, login.user)
+}

@@ -1,0 +1,236 @@
+import { z } from 'zod'
+
+/** The id the built-in development provider is listed under. */
+export const DEV_PROVIDER_ID = 'dev'
+
+/** A provider configured through `AUTH_<ID>_*`. */
+export interface ProviderSettings {
+  id: string
+  kind: 'oidc' | 'google' | 'github'
+  name: string
+  /** OIDC issuer (generic OIDC and google). */
+  issuer?: string
+  clientId: string
+  clientSecret: string
+  scopes: string[]
+  /** github only: web and API base URLs (GitHub Enterprise Server, or a test double). */
+  githubUrl?: string
+  githubApiUrl?: string
+}
+
+/** Everything the service reads from its environment, parsed once at start. */
+export interface Settings {
+  port: number
+  host: string
+  publicUrl: string
+  production: boolean
+  logLevel: string
+  redisUrl?: string
+  redirectUris: string[]
+  /** Empty when the built-in development provider is used. */
+  providers: ProviderSettings[]
+  devProvider: boolean
+  audience: string
+  signingAlg: 'EdDSA' | 'ES256'
+  /** Seconds. */
+  serverCodeTtl: number
+  flowTtl: number
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  signingKeyRotation: number
+  /** Most pending flows (and unredeemed Server Codes) the in-process store holds. */
+  maxPendingFlows: number
+  /** Directory of the built SPA; unset: nothing served besides the API. */
+  webRoot?: string
+}
+
+/** A setting that is missing or malformed: names the variable and why. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError'
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid settings:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`)
+  }
+}
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/
+
+const seconds = (fallback: number, max: number) =>
+  z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .positive('must be positive')
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
+
+const httpUrl = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL')
+
+const baseSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: httpUrl.optional(),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: z
+    .string()
+    .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  AUTH_REDIRECT_URIS: z.string().optional(),
+  AUTH_PROVIDERS: z.string().optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+  AUTH_SERVER_CODE_TTL: seconds(60, 120),
+  AUTH_FLOW_TTL: seconds(600, 3600),
+  AUTH_ACCESS_TOKEN_TTL: seconds(900, 86_400),
+  AUTH_REFRESH_TOKEN_TTL: seconds(30 * 86_400, 365 * 86_400),
+  AUTH_SIGNING_KEY_ROTATION: seconds(7 * 86_400, 365 * 86_400),
+  AUTH_MAX_PENDING_FLOWS: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  WEB_ROOT: z.string().optional(),
+})
+
+/**
+ * Parses the environment into {@link Settings}. Throws {@link SettingsError}
+ * naming every variable that is wrong; it never echoes a secret's value.
+ */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const problems: { variable: string; message: string }[] = []
+  const parsed = baseSchema.safeParse(env)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? '?'), message: issue.message })
+    }
+    throw new SettingsError(problems)
+  }
+  const base = parsed.data
+  const production = base.NODE_ENV === 'production'
+  const publicUrl = (base.PUBLIC_URL ?? `http://localhost:${base.PORT}`).replace(/\/+$/, '')
+
+  const redirectUris = (base.AUTH_REDIRECT_URIS ?? `${publicUrl}/callback`)
+    .split(',')
+    .map((uri) => uri.trim())
+    .filter(Boolean)
+  for (const uri of redirectUris) {
+    const problem = checkRedirectUri(uri)
+    if (problem) problems.push({ variable: 'AUTH_REDIRECT_URIS', message: `${JSON.stringify(uri)} ${problem}` })
+  }
+  if (redirectUris.length === 0) problems.push({ variable: 'AUTH_REDIRECT_URIS', message: 'lists no URI' })
+
+  const providerIds = (base.AUTH_PROVIDERS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean)
+  const providers: ProviderSettings[] = []
+  const seen = new Set<string>()
+  for (const id of providerIds) {
+    if (!PROVIDER_ID.test(id)) {
+      problems.push({ variable: 'AUTH_PROVIDERS', message: `${JSON.stringify(id)} is not a provider id (a-z, 0-9, - and _)` })
+      continue
+    }
+    if (seen.has(id) || id === DEV_PROVIDER_ID) {
+      const why = seen.has(id) ? 'is listed twice' : 'is reserved for the built-in development provider'
+      problems.push({ variable: 'AUTH_PROVIDERS', message: `${JSON.stringify(id)} ${why}` })
+      continue
+    }
+    seen.add(id)
+    const provider = parseProvider(id, env, problems)
+    if (provider) providers.push(provider)
+  }
+  const devProvider = providerIds.length === 0
+  if (devProvider && production) {
+    problems.push({
+      variable: 'AUTH_PROVIDERS',
+      message: 'is required when NODE_ENV=production (the development provider never runs in production)',
+    })
+  }
+  if (production && !publicUrl.startsWith('https://')) {
+    problems.push({ variable: 'PUBLIC_URL', message: 'must be https:// when NODE_ENV=production' })
+  }
+  if (problems.length > 0) throw new SettingsError(problems)
+
+  return {
+    port: base.PORT,
+    host: base.HOST,
+    publicUrl,
+    production,
+    logLevel: base.LOG_LEVEL,
+    redisUrl: base.REDIS_URL,
+    redirectUris,
+    providers,
+    devProvider,
+    audience: base.AUTH_AUDIENCE ?? publicUrl,
+    signingAlg: base.AUTH_SIGNING_ALG,
+    serverCodeTtl: base.AUTH_SERVER_CODE_TTL,
+    flowTtl: base.AUTH_FLOW_TTL,
+    accessTokenTtl: base.AUTH_ACCESS_TOKEN_TTL,
+    refreshTokenTtl: base.AUTH_REFRESH_TOKEN_TTL,
+    signingKeyRotation: base.AUTH_SIGNING_KEY_ROTATION,
+    maxPendingFlows: base.AUTH_MAX_PENDING_FLOWS,
+    webRoot: base.WEB_ROOT,
+  }
+}
+
+function parseProvider(
+  id: string,
+  env: Record<string, string | undefined>,
+  problems: { variable: string; message: string }[],
+): ProviderSettings | undefined {
+  const prefix = `AUTH_${id.toUpperCase().replace(/-/g, '_')}_`
+  const read = (name: string) => env[prefix + name]?.trim() || undefined
+  const kind = id === 'github' ? 'github' : id === 'google' ? 'google' : 'oidc'
+  const clientId = read('ID')
+  const clientSecret = read('SECRET')
+  if (!clientId) problems.push({ variable: `${prefix}ID`, message: 'is required' })
+  if (!clientSecret) problems.push({ variable: `${prefix}SECRET`, message: 'is required' })
+
+  let issuer = read('ISSUER')
+  if (kind === 'google') issuer ??= 'https://accounts.google.com'
+  if (kind === 'oidc' && !issuer)
+    problems.push({ variable: `${prefix}ISSUER`, message: 'is required for an OpenID Connect provider' })
+  for (const name of ['ISSUER', 'URL', 'API_URL'] as const) {
+    const value = name === 'ISSUER' ? issuer : read(name)
+    if (value && !httpUrl.safeParse(value).success) {
+      problems.push({ variable: `${prefix}${name}`, message: 'must be an absolute http(s) URL' })
+    }
+  }
+  if (!clientId || !clientSecret || (kind === 'oidc' && !issuer)) return undefined
+
+  const defaultScopes = kind === 'github' ? 'read:user user:email' : 'openid profile email'
+  const scopes = (read('SCOPES') ?? defaultScopes).split(/[\s,]+/).filter(Boolean)
+  if (kind !== 'github' && !scopes.includes('openid')) scopes.unshift('openid')
+  const defaultName = kind === 'github' ? 'GitHub' : kind === 'google' ? 'Google' : id
+  return {
+    id,
+    kind,
+    name: read('NAME') ?? defaultName,
+    issuer,
+    clientId,
+    clientSecret,
+    scopes,
+    githubUrl: kind === 'github' ? (read('URL') ?? 'https://github.com').replace(/\/+$/, '') : undefined,
+    githubApiUrl: kind === 'github' ? (read('API_URL') ?? 'https://api.github.com').replace(/\/+$/, '') : undefined,
+  }
+}
+
+/**
+ * Why an allow-list entry cannot be a redirect URI, or undefined when it can:
+ * absolute, no fragment, and https except for loopback hosts and private-use
+ * schemes (RFC 8252).
+ */
+function checkRedirectUri(uri: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    return 'is not an absolute URI'
+  }
+  if (url.hash) return 'must not have a fragment'
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol === 'http:') {
+    return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ? undefined : 'must use https (http only for loopback)'
+  }
+  if (/^(javascript|data|file|vbscript|blob|about|ftp|ws|wss):$/.test(url.protocol))
+    return 'has a scheme that cannot be a redirect'
+  return url.protocol.includes('.') ? undefined : 'must use https, loopback http, or a private-use scheme like com.example.app:'
+}

@@ -1,0 +1,68 @@
+import { Keyv } from 'keyv'
+import { BoundedMemoryStore } from './memory.js'
+import { RedisStore } from './redis.js'
+import { Table, type AtomicOps } from './table.js'
+import type { FlowRecord, KeySetRecord, LoginRecord, RefreshRecord, ServerCodeRecord } from './records.js'
+
+export { StoreUnavailableError } from './errors.js'
+export type * from './records.js'
+export type { Table }
+
+/** The service's state: every table, and whether the backend answers. */
+export interface Store {
+  readonly kind: 'memory' | 'redis'
+  readonly flows: Table<FlowRecord>
+  readonly serverCodes: Table<ServerCodeRecord>
+  readonly logins: Table<LoginRecord>
+  readonly refreshTokens: Table<RefreshRecord>
+  readonly keySets: Table<KeySetRecord>
+  /** Resolves when the backend answers; rejects otherwise. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+interface Backend extends AtomicOps {
+  adapter: ConstructorParameters<typeof Keyv>[0]
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+const PREFIX = 'bp:'
+
+/**
+ * The store: Redis when `redisUrl` is given, otherwise in-process. In-process,
+ * short-lived records (flows, Server Codes) live apart from logins, in a bounded
+ * cache of `maxPendingFlows`, so a flood of abandoned logins evicts only its own
+ * kind and never a signed-in user.
+ */
+export async function createStore(options: { redisUrl?: string; maxPendingFlows: number }): Promise<Store> {
+  if (options.redisUrl) {
+    const redis = new RedisStore(options.redisUrl)
+    await redis.connect()
+    return assemble('redis', redis, redis)
+  }
+  const pending = new BoundedMemoryStore(options.maxPendingFlows)
+  // Logins, refresh tokens and keys: a cache of their own, bounded as well.
+  const durable = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
+  return assemble('memory', pending, durable)
+}
+
+function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Store {
+  const keyvFor = (backend: Backend) =>
+    new Keyv({ store: backend.adapter, namespace: '', useKeyPrefix: false, throwOnErrors: true })
+  const pendingKeyv = keyvFor(pending)
+  const durableKeyv = pending === durable ? pendingKeyv : keyvFor(durable)
+  return {
+    kind,
+    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`),
+    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`),
+    logins: new Table(durableKeyv, durable, `${PREFIX}login:`),
+    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`),
+    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`),
+    ping: () => durable.ping(),
+    close: async () => {
+      await pending.close()
+      if (durable !== pending) await durable.close()
+    },
+  }
+}

@@ -1,0 +1,76 @@
+import KeyvRedis from '@keyv/redis'
+import type { KeyvStoreAdapter } from 'keyv'
+import type { AtomicOps } from './table.js'
+
+/** How long a command may wait for Redis before the request is refused as `store_unavailable`. */
+const COMMAND_TIMEOUT_MS = 2_000
+
+/**
+ * Redis through @keyv/redis, plus the atomic commands keyv has no verb for,
+ * sent on the same connection. Commands are never queued while disconnected:
+ * when Redis is away a request fails at once instead of hanging, and the client
+ * keeps reconnecting in the background.
+ */
+export class RedisStore implements AtomicOps {
+  readonly adapter: KeyvStoreAdapter
+  private readonly redis: KeyvRedis<unknown>
+
+  constructor(url: string) {
+    this.redis = new KeyvRedis(
+      {
+        url,
+        disableOfflineQueue: true,
+        socket: {
+          connectTimeout: COMMAND_TIMEOUT_MS,
+          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
+        },
+      },
+      { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: COMMAND_TIMEOUT_MS },
+    )
+    this.adapter = this.redis as unknown as KeyvStoreAdapter
+  }
+
+  private get client() {
+    return this.redis.client as unknown as {
+      getDel(key: string): Promise<string | null>
+      set(key: string, value: string, options: object): Promise<string | null>
+      ping(): Promise<string>
+    }
+  }
+
+  /** Resolves once connected; rejects after the timeout, so start-up can report a Redis that is not there. */
+  async connect(): Promise<void> {
+    await withTimeout(this.redis.getClient().then(() => undefined))
+  }
+
+  async getDel(key: string): Promise<unknown> {
+    return withTimeout(this.client.getDel(key))
+  }
+
+  async setGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
+    return withTimeout(this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, GET: true }))
+  }
+
+  async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
+    const reply = await withTimeout(
+      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' }),
+    )
+    return reply === 'OK'
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(this.client.ping())
+  }
+
+  async close(): Promise<void> {
+    await this.redis.disconnect().catch(() => undefined)
+  }
+}
+
+function withTimeout<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis: no answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS)
+  })
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,80 @@
+import type { Keyv } from 'keyv'
+import { StoreUnavailableError } from './errors.js'
+
+/**
+ * What a backend adds to keyv: the operations keyv has no verb for, each atomic
+ * across every instance that shares the backend.
+ */
+export interface AtomicOps {
+  /** Reads and deletes in one step (Redis GETDEL): at most one caller gets the value. */
+  getDel(key: string): Promise<unknown>
+  /** Writes and returns the previous value in one step (Redis SET … GET). */
+  setGet(key: string, raw: unknown, ttlMs: number): Promise<unknown>
+  /** Writes only when the key is absent (Redis SET … NX); true when written. */
+  setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
+}
+
+/**
+ * One kind of record (flows, server codes, logins, …) under its own key prefix.
+ * The only code that touches keyv; its verbs say what they guarantee.
+ */
+export class Table<T> {
+  constructor(
+    private readonly keyv: Keyv,
+    private readonly atomic: AtomicOps,
+    private readonly prefix: string,
+  ) {}
+
+  /** Stores `value` under `key` for `ttlMs` milliseconds. */
+  async put(key: string, value: T, ttlMs: number): Promise<void> {
+    await guard(this.keyv.set(this.prefix + key, value, ttlMs))
+  }
+
+  /** The live value under `key`, or undefined. */
+  async get(key: string): Promise<T | undefined> {
+    return (await guard(this.keyv.get<T>(this.prefix + key))) ?? undefined
+  }
+
+  /** Removes `key`; removing an absent key is not an error. */
+  async delete(key: string): Promise<void> {
+    await guard(this.keyv.delete(this.prefix + key))
+  }
+
+  /**
+   * Takes the value under `key` and removes it, atomically: when several callers
+   * (on several instances) race for the same key, exactly one gets the value.
+   */
+  async take(key: string): Promise<T | undefined> {
+    return this.decode(await guard(this.atomic.getDel(this.prefix + key)))
+  }
+
+  /** Replaces the value under `key` and returns the one it replaced, atomically. */
+  async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
+    return this.decode(await guard(this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+  }
+
+  /** Stores `value` only if `key` holds nothing; true when this call stored it. */
+  async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
+    return guard(this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+  }
+
+  private async encode(value: T, ttlMs: number): Promise<unknown> {
+    return this.keyv.serializeData({ value, expires: Date.now() + ttlMs })
+  }
+
+  private async decode(raw: unknown): Promise<T | undefined> {
+    if (raw === undefined || raw === null) return undefined
+    const data = await this.keyv.deserializeData<T>(raw as string)
+    if (!data || (typeof data.expires === 'number' && data.expires < Date.now())) return undefined
+    return data.value
+  }
+}
+
+/** Turns any backend failure into {@link StoreUnavailableError}, so no request hangs on it or leaks it. */
+async function guard<R>(operation: Promise<R>): Promise<R> {
+  try {
+    return await operation
+  } catch (error) {
+    throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
+  }
+}

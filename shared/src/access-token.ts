@@ -1,0 +1,15 @@
+/**
+ * Claims of a Boarding Pass access token (a JWT signed with EdDSA or ES256).
+ * `sub` is the user's id; `sid` the login it belongs to (what logout and reuse
+ * detection revoke).
+ */
+export interface AccessTokenClaims {
+  iss: string
+  sub: string
+  aud: string | string[]
+  iat: number
+  exp: number
+  jti: string
+  sid: string
+  provider: string
+}

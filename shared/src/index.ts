@@ -1,0 +1,7 @@
+export * from './access-token.js'
+export * from './base64url.js'
+export * from './client-code.js'
+export * from './hash-methods.js'
+export * from './reasons.js'
+export * from './schemas/index.js'
+export { webCrypto } from './web-crypto.js'

@@ -1,0 +1,5 @@
+export * from './primitives.js'
+export * from './providers.js'
+export * from './start.js'
+export * from './tokens.js'
+export * from './user.js'
