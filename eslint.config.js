@@ -29,4 +29,5 @@ export default tseslint.config(
       'vue/multiline-html-element-content-newline': 'off',
     },
   },
+  { files: ['scripts/**', 'bench/**', '**/cli/**'], rules: { 'no-console': 'off' } },
 )
