@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { DestinationStream } from 'pino'
 import { createDevProvider } from './dev-provider/index.js'
 import { createRequestHandler } from './http/server.js'
+import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
@@ -48,7 +49,15 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     accessTokenTtl: settings.accessTokenTtl,
     now,
   })
-  await keys.init()
+  // With Redis down at start, keys load in the background: until then signing
+  // refuses as store_unavailable, and the service recovers by itself.
+  let keysReady = await keys.init().then(
+    () => true,
+    (error: unknown) => {
+      logger.warn({ err: error }, 'signing keys not loaded yet (store unavailable); retrying')
+      return false
+    },
+  )
   const accessTokens = new AccessTokens(keys, {
     issuer: settings.publicUrl,
     audience: settings.audience,
@@ -81,10 +90,12 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       : [],
   )
 
-  const services: Services = { settings, store, providers, keys, accessTokens, logger, now }
+  const limits = new RateLimits(store, settings.rateLimits)
+  const services: Services = { settings, store, providers, keys, accessTokens, limits, logger, now }
+  let draining = false
   const server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
-    createRequestHandler(services, { devProvider, webRoot: settings.webRoot }),
+    createRequestHandler(services, { devProvider, webRoot: settings.webRoot, isDraining: () => draining }),
   )
   server.keepAliveTimeout = 5_000
 
@@ -109,6 +120,17 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       .catch((error: unknown) => logger.warn({ err: error }, 'signing keys not refreshed'))
   }, KEY_CHECK_INTERVAL_MS)
   keyTimer.unref()
+  const keyRetry = setInterval(() => {
+    if (keysReady) return clearInterval(keyRetry)
+    keys.init().then(
+      () => {
+        keysReady = true
+        logger.info('signing keys loaded')
+      },
+      () => undefined,
+    )
+  }, 1_000)
+  keyRetry.unref()
 
   logger.info(
     { address, publicUrl: settings.publicUrl, store: store.kind, providers: providers.list().map((p) => p.id) },
@@ -119,8 +141,11 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     services,
     server,
     address,
+    /** Stops taking connections, lets requests in flight finish, then closes the store. */
     async close() {
+      draining = true
       clearInterval(keyTimer)
+      clearInterval(keyRetry)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { clientAddress } from './http/client-address.js'
 import type { Services } from './services.js'
 
 /** What each procedure call sees: the services and who is calling. */
@@ -14,7 +15,7 @@ export interface Context {
 export function createContext(services: Services, req: IncomingMessage): Context {
   return {
     services,
-    clientIp: req.socket.remoteAddress ?? 'unknown',
+    clientIp: clientAddress(req, services.settings.trustProxyHops),
     authorization: req.headers.authorization,
   }
 }

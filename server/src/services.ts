@@ -1,3 +1,4 @@
+import type { RateLimits } from './limits/rate-limits.js'
 import type { Logger } from './logger.js'
 import type { ProviderRegistry } from './providers/registry.js'
 import type { Settings } from './settings.js'
@@ -15,6 +16,7 @@ export interface Services {
   providers: ProviderRegistry
   keys: KeyRing
   accessTokens: AccessTokens
+  limits: RateLimits
   logger: Logger
   /** Milliseconds since the epoch; injected so expiry is tested without sleeping. */
   now: () => number

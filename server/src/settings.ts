@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits/rate-limits.js'
 
 /** The id the built-in development provider is listed under. */
 export const DEV_PROVIDER_ID = 'dev'
@@ -42,6 +43,11 @@ export interface Settings {
   maxPendingFlows: number
   /** Directory of the built SPA; unset: nothing served besides the API. */
   webRoot?: string
+  /** Browser origins allowed to call the API cross-origin (CORS). */
+  corsOrigins: string[]
+  /** How many reverse proxies in front set X-Forwarded-For (0: use the socket's address). */
+  trustProxyHops: number
+  rateLimits: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> }
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -88,6 +94,9 @@ const baseSchema = z.object({
   AUTH_SIGNING_KEY_ROTATION: seconds(7 * 86_400, 365 * 86_400),
   AUTH_MAX_PENDING_FLOWS: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   WEB_ROOT: z.string().optional(),
+  AUTH_CORS_ORIGINS: z.string().optional(),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  AUTH_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
 })
 
 /**
@@ -147,6 +156,28 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   if (production && !publicUrl.startsWith('https://')) {
     problems.push({ variable: 'PUBLIC_URL', message: 'must be https:// when NODE_ENV=production' })
   }
+  const corsOrigins = (base.AUTH_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/?#\s]+$/.test(origin) || origin.includes('*')) {
+      problems.push({
+        variable: 'AUTH_CORS_ORIGINS',
+        message: `${JSON.stringify(origin)} is not an origin like https://app.example.com`,
+      })
+    }
+  }
+
+  const overrides: Partial<Record<LimitName, LimitSetting>> = {}
+  for (const name of Object.keys(LIMITS) as LimitName[]) {
+    const variable = `AUTH_RATE_LIMIT_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+    const value = env[variable]
+    if (value === undefined) continue
+    const limit = parseLimit(value)
+    if (limit) overrides[name] = limit
+    else problems.push({ variable, message: 'must be N/S: N attempts per S seconds, e.g. 30/60' })
+  }
   if (problems.length > 0) throw new SettingsError(problems)
 
   return {
@@ -168,6 +199,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     signingKeyRotation: base.AUTH_SIGNING_KEY_ROTATION,
     maxPendingFlows: base.AUTH_MAX_PENDING_FLOWS,
     webRoot: base.WEB_ROOT,
+    corsOrigins,
+    trustProxyHops: base.TRUST_PROXY_HOPS,
+    rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
   }
 }
 

@@ -1,6 +1,7 @@
 import { type TRPCError, initTRPC } from '@trpc/server'
 import { REASONS, type Reason } from '@boarding-pass/shared'
 import type { Context } from './context.js'
+import type { LimitName } from './limits/rate-limits.js'
 import { AuthError, toTRPCError } from './errors.js'
 import { StoreUnavailableError } from './store/index.js'
 import { authenticate } from './session/authenticate.js'
@@ -61,6 +62,14 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const login = await authenticate(ctx.services, ctx.authorization)
   return next({ ctx: { login } })
 })
+
+/** Counts the call against the caller's address for limit `name` (refused as `rate_limited`). */
+export function rateLimited(name: LimitName) {
+  return t.middleware(async ({ ctx, next }) => {
+    await ctx.services.limits.consume(name, ctx.clientIp)
+    return next()
+  })
+}
 
 function describeInputError(cause: unknown): string {
   const issues = (cause as { issues?: { path?: PropertyKey[]; message?: string }[] } | undefined)?.issues

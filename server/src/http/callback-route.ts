@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { finishProviderLeg } from '../flow/callback.js'
 import type { Services } from '../services.js'
+import { AuthError } from '../errors.js'
 import { StoreUnavailableError } from '../store/index.js'
+import { clientAddress } from './client-address.js'
 import { page } from './html.js'
 import { sendPage } from './headers.js'
 
@@ -18,6 +20,9 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
   const query = (req.url ?? '').split('?')[1] ?? ''
   const callbackUrl = new URL(`${services.settings.publicUrl}/auth/callback${query ? `?${query}` : ''}`)
   try {
+    await services.limits.consume('callback', clientAddress(req, services.settings.trustProxyHops))
+    const state = callbackUrl.searchParams.get('state')
+    if (state) await services.limits.consume('callbackFlow', state.slice(0, 128))
     const outcome = await finishProviderLeg(services, callbackUrl)
     if (outcome.kind === 'redirect') {
       res.writeHead(302, { location: outcome.location, 'cache-control': 'no-store', 'content-length': 0 })
@@ -34,6 +39,14 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
       ),
     )
   } catch (error) {
+    if (error instanceof AuthError && error.reason === 'rate_limited') {
+      res.setHeader('retry-after', String(error.retryAfter ?? 60))
+      return sendPage(
+        res,
+        429,
+        page('Slow down', '<h1>Too many attempts</h1><p>Wait a minute, then go back to the app and sign in again.</p>'),
+      )
+    }
     if (error instanceof StoreUnavailableError) {
       res.setHeader('retry-after', '5')
       return sendPage(

@@ -4,7 +4,9 @@ import { createContext } from '../context.js'
 import type { DevProvider } from '../dev-provider/index.js'
 import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
+import { AuthError } from '../errors.js'
 import { handleCallback } from './callback-route.js'
+import { applyCors } from './cors.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStaticHandler } from './static-files.js'
@@ -13,7 +15,10 @@ import { createStaticHandler } from './static-files.js'
 export const MAX_BODY_BYTES = 16 * 1024
 
 /** The whole HTTP surface: tRPC, the callback, keys, health, the development provider and the SPA. */
-export function createRequestHandler(services: Services, options: { devProvider?: DevProvider; webRoot?: string }) {
+export function createRequestHandler(
+  services: Services,
+  options: { devProvider?: DevProvider; webRoot?: string; isDraining?: () => boolean },
+) {
   const { settings, logger, store, keys } = services
   const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
   const hsts = settings.publicUrl.startsWith('https://')
@@ -25,6 +30,7 @@ export function createRequestHandler(services: Services, options: { devProvider?
 
     if (path.startsWith('/trpc/')) {
       res.setHeader('cache-control', 'no-store')
+      if (applyCors(req, res, settings.corsOrigins)) return
       return nodeHTTPRequestHandler({
         router: appRouter,
         req,
@@ -32,6 +38,12 @@ export function createRequestHandler(services: Services, options: { devProvider?
         path: path.slice('/trpc/'.length),
         maxBodySize: MAX_BODY_BYTES,
         createContext: ({ req }) => createContext(services, req),
+        responseMeta: ({ errors }) => {
+          const wait = errors
+            .map((error) => (error.cause instanceof AuthError ? error.cause.retryAfter : undefined))
+            .find(Boolean)
+          return wait ? { headers: { 'retry-after': String(wait) } } : {}
+        },
         onError: ({ error, path }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.cause ?? error }, 'procedure failed')
         },
@@ -39,10 +51,13 @@ export function createRequestHandler(services: Services, options: { devProvider?
     }
     if (path === '/auth/callback') return handleCallback(services, req, res)
     if (path === '/.well-known/jwks.json') {
-      return sendJson(res, 200, keys.jwks(), { 'cache-control': 'public, max-age=60', 'access-control-allow-origin': '*' })
+      const jwks = keys.jwks()
+      if (jwks.keys.length === 0) return sendJson(res, 503, { error: 'store_unavailable' }, { 'retry-after': '5' })
+      return sendJson(res, 200, jwks, { 'cache-control': 'public, max-age=60', 'access-control-allow-origin': '*' })
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' })
     if (path === '/readyz') {
+      if (options.isDraining?.()) return sendJson(res, 503, { status: 'draining' })
       const ready = await store.ping().then(
         () => true,
         () => false,

@@ -13,7 +13,7 @@ import { completeFlow } from '../flow/complete.js'
 import { startFlow } from '../flow/start.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
-import { authedProcedure, publicProcedure, router } from '../trpc.js'
+import { authedProcedure, publicProcedure, rateLimited, router } from '../trpc.js'
 
 /**
  * The two-code flow. Step 2 (the provider's callback) is an HTTP route, not a
@@ -24,17 +24,20 @@ export const authRouter = router({
 
   /** Step 1. */
   start: publicProcedure
+    .use(rateLimited('start'))
     .input(startInput)
     .output(startOutput)
     .mutation(({ ctx, input }) => startFlow(ctx.services, input)),
 
   /** Step 3. */
   complete: publicProcedure
+    .use(rateLimited('complete'))
     .input(completeInput)
     .output(tokenResponse)
     .mutation(({ ctx, input }) => completeFlow(ctx.services, input)),
 
   refresh: publicProcedure
+    .use(rateLimited('refresh'))
     .input(refreshInput)
     .output(tokenResponse)
     .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken)),

@@ -12,6 +12,7 @@ export async function refreshLogin(services: Services, refreshToken: string): Pr
   const { store, settings } = services
   const parsed = parseRefreshToken(refreshToken)
   if (!parsed) throw new AuthError('invalid_grant')
+  await services.limits.consume('refreshLogin', parsed.loginId)
   const ttl = settings.refreshTokenTtl * 1000
   const previous = await store.refreshTokens.swap(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
   if (!previous || previous.loginId !== parsed.loginId) {

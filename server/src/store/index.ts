@@ -16,6 +16,8 @@ export interface Store {
   readonly logins: Table<LoginRecord>
   readonly refreshTokens: Table<RefreshRecord>
   readonly keySets: Table<KeySetRecord>
+  /** The node-redis client, when the store is Redis (shared with the rate limiter). */
+  readonly redisClient?: unknown
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -23,6 +25,7 @@ export interface Store {
 
 interface Backend extends AtomicOps {
   adapter: ConstructorParameters<typeof Keyv>[0]
+  redisClient?: unknown
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -30,7 +33,9 @@ interface Backend extends AtomicOps {
 const PREFIX = 'bp:'
 
 /**
- * The store: Redis when `redisUrl` is given, otherwise in-process. In-process,
+ * The store: Redis when `redisUrl` is given, otherwise in-process. Start-up does
+ * not wait for Redis: until it answers, every operation fails fast with
+ * {@link StoreUnavailableError} and the client keeps reconnecting. In-process,
  * short-lived records (flows, Server Codes) live apart from logins, in a bounded
  * cache of `maxPendingFlows`, so a flood of abandoned logins evicts only its own
  * kind and never a signed-in user.
@@ -38,7 +43,7 @@ const PREFIX = 'bp:'
 export async function createStore(options: { redisUrl?: string; maxPendingFlows: number }): Promise<Store> {
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
-    await redis.connect()
+    void redis.connect().catch(() => undefined)
     return assemble('redis', redis, redis)
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
@@ -54,6 +59,7 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
   const durableKeyv = pending === durable ? pendingKeyv : keyvFor(durable)
   return {
     kind,
+    redisClient: durable.redisClient,
     flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`),
     serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`),
     logins: new Table(durableKeyv, durable, `${PREFIX}login:`),

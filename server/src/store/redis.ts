@@ -3,7 +3,7 @@ import type { KeyvStoreAdapter } from 'keyv'
 import type { AtomicOps } from './table.js'
 
 /** How long a command may wait for Redis before the request is refused as `store_unavailable`. */
-const COMMAND_TIMEOUT_MS = 2_000
+const COMMAND_TIMEOUT_MS = 1_000
 
 /**
  * Redis through @keyv/redis, plus the atomic commands keyv has no verb for,
@@ -28,6 +28,14 @@ export class RedisStore implements AtomicOps {
       { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: COMMAND_TIMEOUT_MS },
     )
     this.adapter = this.redis as unknown as KeyvStoreAdapter
+    // Connection errors surface as failed commands; without a listener they would crash the process.
+    this.redis.on('error', () => undefined)
+    ;(this.redis.client as unknown as { on(event: string, listener: () => void): void }).on('error', () => undefined)
+  }
+
+  /** The underlying node-redis client (for the rate limiter, which speaks to it directly). */
+  get redisClient(): unknown {
+    return this.redis.client
   }
 
   private get client() {

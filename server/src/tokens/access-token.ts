@@ -1,5 +1,6 @@
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import type { AccessTokenClaims, User } from '@boarding-pass/shared'
+import { StoreUnavailableError } from '../store/index.js'
 import type { KeyRing } from './key-ring.js'
 import { randomSecret } from './secrets.js'
 
@@ -16,7 +17,7 @@ export class AccessTokens {
 
   /** A JWT for `user` in login `loginId`, signed with the current key. */
   async sign(user: User, loginId: string): Promise<string> {
-    const key = this.keys.current
+    const key = this.signingKey()
     const iat = Math.floor(this.options.now() / 1000)
     return new SignJWT({ sid: loginId, provider: user.provider })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
@@ -27,6 +28,15 @@ export class AccessTokens {
       .setExpirationTime(iat + this.options.ttl)
       .setJti(randomSecret(16))
       .sign(key.privateKey)
+  }
+
+  /** The current key; until the shared key set could be read (store down at start), signing waits for the store. */
+  private signingKey() {
+    try {
+      return this.keys.current
+    } catch (cause) {
+      throw new StoreUnavailableError({ cause })
+    }
   }
 
   /**

@@ -1,0 +1,88 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import { AuthError } from '../errors.js'
+import type { Store } from '../store/index.js'
+import { StoreUnavailableError } from '../store/index.js'
+
+/** What is limited, and by what key. */
+export const LIMITS = {
+  /** `auth.start` per client address. */
+  start: { points: 30, duration: 60 },
+  /** `auth.complete` per client address. */
+  complete: { points: 60, duration: 60 },
+  /** `auth.refresh` per client address. */
+  refresh: { points: 120, duration: 60 },
+  /** `auth.refresh` per login. */
+  refreshLogin: { points: 20, duration: 60 },
+  /** `GET /auth/callback` per client address. */
+  callback: { points: 30, duration: 60 },
+  /** `GET /auth/callback` per flow (its `state`). */
+  callbackFlow: { points: 5, duration: 600 },
+} as const
+
+export type LimitName = keyof typeof LIMITS
+
+/** A limit as configured: `points` attempts per `duration` seconds. */
+export interface LimitSetting {
+  points: number
+  duration: number
+}
+
+/**
+ * Attempt counters, shared across instances through Redis when the store is
+ * Redis (rate-limiter-flexible), in-process otherwise. A limiter that cannot
+ * reach Redis fails fast as {@link StoreUnavailableError}: it neither hangs nor
+ * silently lets everything through.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<LimitName, RateLimiterAbstract>()
+
+  constructor(
+    store: Store,
+    private readonly settings: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> },
+  ) {
+    if (!settings.enabled) return
+    for (const name of Object.keys(LIMITS) as LimitName[]) {
+      const { points, duration } = settings.overrides[name] ?? LIMITS[name]
+      const keyPrefix = `bp:rl:${name}`
+      this.limiters.set(
+        name,
+        store.redisClient
+          ? new RateLimiterRedis({
+              storeClient: store.redisClient,
+              useRedisPackage: true,
+              rejectIfRedisNotReady: true,
+              points,
+              duration,
+              keyPrefix,
+            })
+          : new RateLimiterMemory({ points, duration, keyPrefix }),
+      )
+    }
+  }
+
+  /**
+   * Counts one attempt of `name` by `key`; refuses with `rate_limited` (and the
+   * seconds to wait) once the limit is reached.
+   */
+  async consume(name: LimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name)
+    if (!limiter) return
+    try {
+      await limiter.consume(key)
+    } catch (result) {
+      if (result instanceof RateLimiterRes) {
+        throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
+      }
+      throw new StoreUnavailableError({ cause: result })
+    }
+  }
+}
+
+/** Parses `N/S` (N attempts per S seconds). */
+export function parseLimit(value: string): LimitSetting | undefined {
+  const match = /^(\d{1,7})\/(\d{1,6})s?$/.exec(value.trim())
+  if (!match) return undefined
+  const points = Number(match[1])
+  const duration = Number(match[2])
+  return points > 0 && duration > 0 ? { points, duration } : undefined
+}
