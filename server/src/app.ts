@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DestinationStream } from 'pino'
 import { createDevProvider } from './dev-provider/index.js'
+import { FlowEvents } from './flow/cross-device/events.js'
 import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
@@ -28,10 +29,15 @@ export interface AppOptions {
   logDestination?: DestinationStream
   logger?: Logger
   now?: () => number
+  /** How often to re-read the shared signing keys and check rotation (default 60 s; tests use less). */
+  keyCheckIntervalMs?: number
 }
 
 /** How often an instance re-reads the shared signing keys and checks whether they are due to rotate. */
 const KEY_CHECK_INTERVAL_MS = 60_000
+
+/** How long `close()` lets requests in flight finish before cutting the remaining connections. */
+const DRAIN_GRACE_MS = 5_000
 
 /**
  * Builds the services from settings and starts listening. Everything slow
@@ -91,7 +97,9 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   )
 
   const limits = new RateLimits(store, settings.rateLimits)
-  const services: Services = { settings, store, providers, keys, accessTokens, limits, logger, now }
+  const flowEvents = new FlowEvents(logger)
+  if (store.redisClient) await flowEvents.useRedis(store.redisClient)
+  const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, now }
   let draining = false
   const server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
@@ -118,7 +126,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       .refresh()
       .then(() => keys.rotateIfDue())
       .catch((error: unknown) => logger.warn({ err: error }, 'signing keys not refreshed'))
-  }, KEY_CHECK_INTERVAL_MS)
+  }, options.keyCheckIntervalMs ?? KEY_CHECK_INTERVAL_MS)
   keyTimer.unref()
   const keyRetry = setInterval(() => {
     if (keysReady) return clearInterval(keyRetry)
@@ -149,7 +157,10 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()
+        // Long-lived streams (auth.watch) are not "in flight": end them after a short grace.
+        setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS).unref()
       })
+      await flowEvents.close()
       await store.close()
     },
   }

@@ -9,6 +9,7 @@ export interface Context {
   clientIp: string
   /** The raw `Authorization` header, if any. */
   authorization: string | undefined
+  userAgent: string | undefined
 }
 
 /** The context of one HTTP request. */
@@ -17,5 +18,6 @@ export function createContext(services: Services, req: IncomingMessage): Context
     services,
     clientIp: clientAddress(req, services.settings.trustProxyHops),
     authorization: req.headers.authorization,
+    userAgent: req.headers['user-agent'],
   }
 }

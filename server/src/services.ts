@@ -1,3 +1,4 @@
+import type { FlowEvents } from './flow/cross-device/events.js'
 import type { RateLimits } from './limits/rate-limits.js'
 import type { Logger } from './logger.js'
 import type { ProviderRegistry } from './providers/registry.js'
@@ -17,6 +18,8 @@ export interface Services {
   keys: KeyRing
   accessTokens: AccessTokens
   limits: RateLimits
+  /** Wakes cross-device watchers on every instance. */
+  flowEvents: FlowEvents
   logger: Logger
   /** Milliseconds since the epoch; injected so expiry is tested without sleeping. */
   now: () => number

@@ -39,6 +39,8 @@ export interface Settings {
   accessTokenTtl: number
   refreshTokenTtl: number
   signingKeyRotation: number
+  /** Seconds a cross-device flow (v1.1) waits for approval. */
+  crossDeviceTtl: number
   /** Most pending flows (and unredeemed Server Codes) the in-process store holds. */
   maxPendingFlows: number
   /** Directory of the built SPA; unset: nothing served besides the API. */
@@ -92,6 +94,7 @@ const baseSchema = z.object({
   AUTH_ACCESS_TOKEN_TTL: seconds(900, 86_400),
   AUTH_REFRESH_TOKEN_TTL: seconds(30 * 86_400, 365 * 86_400),
   AUTH_SIGNING_KEY_ROTATION: seconds(7 * 86_400, 365 * 86_400),
+  AUTH_CROSS_DEVICE_TTL: seconds(300, 600),
   AUTH_MAX_PENDING_FLOWS: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   WEB_ROOT: z.string().optional(),
   AUTH_CORS_ORIGINS: z.string().optional(),
@@ -197,6 +200,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     accessTokenTtl: base.AUTH_ACCESS_TOKEN_TTL,
     refreshTokenTtl: base.AUTH_REFRESH_TOKEN_TTL,
     signingKeyRotation: base.AUTH_SIGNING_KEY_ROTATION,
+    crossDeviceTtl: base.AUTH_CROSS_DEVICE_TTL,
     maxPendingFlows: base.AUTH_MAX_PENDING_FLOWS,
     webRoot: base.WEB_ROOT,
     corsOrigins,

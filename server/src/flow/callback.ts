@@ -2,12 +2,16 @@ import type { CallbackError } from '@boarding-pass/shared'
 import { ProviderLoginError } from '../providers/identity-provider.js'
 import type { Services } from '../services.js'
 import { randomSecret, secretKey } from '../tokens/secrets.js'
+import { setFlowStatus } from './cross-device/status.js'
 
 /** What the callback route does next. */
 export type CallbackOutcome =
   | { kind: 'redirect'; location: string }
   /** No live flow: an error page, never a redirect (there is nowhere trusted to send the browser). */
   | { kind: 'unknown_flow' }
+  /** A cross-device flow: this browser only approved; it gets a page, never a code. */
+  | { kind: 'device_approved' }
+  | { kind: 'device_failed'; reason: CallbackError }
 
 /**
  * Step 2: the provider sent the browser back. The flow is taken (so a callback
@@ -31,9 +35,12 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
     location.searchParams.set('flow', flowId)
     return { kind: 'redirect', location: location.href } as const
   }
-  const fail = (reason: CallbackError, detail: string) => {
+  const crossDevice = flow.mode === 'cross-device'
+  const fail = async (reason: CallbackError, detail: string): Promise<CallbackOutcome> => {
     logger.info({ flowId, provider: flow.provider, reason, detail }, 'provider leg failed')
-    return back({ error: reason })
+    if (!crossDevice) return back({ error: reason })
+    await setFlowStatus(services, flowId, { status: 'denied' })
+    return { kind: 'device_failed', reason }
   }
   if (!provider) return fail('provider_error', 'provider no longer configured')
 
@@ -51,5 +58,9 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
     settings.serverCodeTtl * 1000,
   )
   logger.info({ flowId, provider: flow.provider }, 'provider leg done, server code issued')
+  if (crossDevice) {
+    await setFlowStatus(services, flowId, { status: 'approved', serverCode })
+    return { kind: 'device_approved' }
+  }
   return back({ server_code: serverCode })
 }

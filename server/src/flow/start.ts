@@ -1,7 +1,9 @@
-import { HASH_LENGTH, isHashMethod, type StartInput, type StartOutput } from '@boarding-pass/shared'
+import { HASH_LENGTH, isHashMethod, type RedirectStartInput, type RedirectStartOutput } from '@boarding-pass/shared'
 import { calculatePKCECodeChallenge } from 'openid-client'
 import { AuthError } from '../errors.js'
+import type { IdentityProvider } from '../providers/identity-provider.js'
 import type { Services } from '../services.js'
+import type { FlowRecord } from '../store/index.js'
 import { randomSecret } from '../tokens/secrets.js'
 import { isRedirectUriAllowed } from './redirect-uri.js'
 
@@ -9,8 +11,8 @@ import { isRedirectUriAllowed } from './redirect-uri.js'
  * Step 1: records the Client Code Hash under a new flow and sends the browser to
  * the provider with this flow's own state (the flowId), nonce and PKCE challenge.
  */
-export async function startFlow(services: Services, input: StartInput): Promise<StartOutput> {
-  const { settings, providers, store, logger, now } = services
+export async function startFlow(services: Services, input: RedirectStartInput): Promise<RedirectStartOutput> {
+  const { settings, providers, logger } = services
   if (!isHashMethod(input.hashMethod)) throw new AuthError('unsupported_hash_method')
   if (input.clientCodeHash.length !== HASH_LENGTH[input.hashMethod]) {
     throw new AuthError('invalid_request', `clientCodeHash is not a ${input.hashMethod} digest in base64url.`)
@@ -20,6 +22,27 @@ export async function startFlow(services: Services, input: StartInput): Promise<
   if (!isRedirectUriAllowed(input.redirectUri, settings.redirectUris)) throw new AuthError('redirect_uri_not_allowed')
 
   const flowId = randomSecret(16)
+  const { authorizationUrl, expiresAt } = await beginProviderLeg(services, provider, flowId, {
+    mode: 'redirect',
+    clientCodeHash: input.clientCodeHash,
+    hashMethod: input.hashMethod,
+    redirectUri: input.redirectUri,
+  })
+  logger.info({ flowId, provider: provider.id }, 'flow started')
+  return { flowId, authorizationUrl: authorizationUrl.href, expiresAt: new Date(expiresAt).toISOString() }
+}
+
+/**
+ * Sends a flow to its provider: a fresh nonce and PKCE verifier towards the
+ * provider, the flowId as `state`, and the record the callback will take.
+ */
+export async function beginProviderLeg(
+  services: Services,
+  provider: IdentityProvider,
+  flowId: string,
+  flow: Pick<FlowRecord, 'mode' | 'clientCodeHash' | 'hashMethod' | 'redirectUri'>,
+  ttlSeconds: number = services.settings.flowTtl,
+): Promise<{ authorizationUrl: URL; expiresAt: number }> {
   const nonce = randomSecret(16)
   const pkceVerifier = randomSecret(32)
   let authorizationUrl: URL
@@ -30,25 +53,15 @@ export async function startFlow(services: Services, input: StartInput): Promise<
       pkceChallenge: await calculatePKCECodeChallenge(pkceVerifier),
     })
   } catch (cause) {
-    logger.warn({ provider: provider.id, err: cause }, 'provider unavailable')
+    services.logger.warn({ provider: provider.id, err: cause }, 'provider unavailable')
     throw new AuthError('provider_unavailable', undefined, { cause })
   }
-  const createdAt = now()
-  const expiresAt = createdAt + settings.flowTtl * 1000
-  await store.flows.put(
+  const createdAt = services.now()
+  const expiresAt = createdAt + ttlSeconds * 1000
+  await services.store.flows.put(
     flowId,
-    {
-      provider: provider.id,
-      clientCodeHash: input.clientCodeHash,
-      hashMethod: input.hashMethod,
-      redirectUri: input.redirectUri,
-      nonce,
-      pkceVerifier,
-      createdAt,
-      expiresAt,
-    },
-    settings.flowTtl * 1000,
+    { ...flow, provider: provider.id, nonce, pkceVerifier, createdAt, expiresAt },
+    ttlSeconds * 1000,
   )
-  logger.info({ flowId, provider: provider.id }, 'flow started')
-  return { flowId, authorizationUrl: authorizationUrl.href, expiresAt: new Date(expiresAt).toISOString() }
+  return { authorizationUrl, expiresAt }
 }

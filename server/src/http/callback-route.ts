@@ -29,6 +29,26 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
       res.end()
       return
     }
+    if (outcome.kind === 'device_approved') {
+      return sendPage(
+        res,
+        200,
+        page(
+          'Signed in',
+          `<span class="badge">Boarding Pass</span>
+<h1 data-test-id="link-done">Your other device is signed in</h1>
+<p>You can close this page. Nothing else is needed on this phone.</p>`,
+        ),
+      )
+    }
+    if (outcome.kind === 'device_failed') {
+      const why = outcome.reason === 'access_denied' ? 'You declined at the sign-in page.' : 'The sign-in provider did not complete the sign-in.'
+      return sendPage(
+        res,
+        200,
+        page('Not signed in', `<h1 data-test-id="link-failed">Nothing was signed in</h1><p>${why} The other device has been told.</p>`),
+      )
+    }
     sendPage(
       res,
       400,

@@ -33,6 +33,15 @@ export function page(title: string, body: string): string {
   button.primary { background: var(--accent); color: var(--card); }
   button.secondary { background: transparent; color: var(--ink); border-color: var(--ink); }
   .error { color: var(--danger); font-weight: 600; }
+  .warning { color: var(--ink); background: color-mix(in srgb, var(--danger) 12%, transparent); border-left: 4px solid var(--danger); padding: .6rem .8rem; border-radius: .25rem; }
+  .note { font-size: .9rem; }
+  .code { font: 700 2rem/1.2 ui-monospace, SFMono-Regular, Menlo, monospace; letter-spacing: .12em; text-align: center; color: var(--ink); margin: .25rem 0 1rem; }
+  dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 1rem 0; }
+  dl.facts dt { font-weight: 600; color: var(--muted); }
+  dl.facts dd { margin: 0; }
+  fieldset { border: 1px solid var(--muted); border-radius: .5rem; margin: 1rem 0 0; padding: .5rem 1rem; }
+  label.option { display: flex; gap: .5rem; align-items: center; font-weight: 500; margin: .4rem 0; }
+  button.decline { background: var(--danger); border-color: var(--danger); color: var(--card); }
   .badge { display: inline-block; font-size: .75rem; font-weight: 700; letter-spacing: .08em; text-transform: uppercase; color: var(--muted); }
 </style>
 </head>

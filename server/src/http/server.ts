@@ -7,6 +7,7 @@ import type { Services } from '../services.js'
 import { AuthError } from '../errors.js'
 import { handleCallback } from './callback-route.js'
 import { applyCors } from './cors.js'
+import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStaticHandler } from './static-files.js'
@@ -22,6 +23,7 @@ export function createRequestHandler(
   const { settings, logger, store, keys } = services
   const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
   const hsts = settings.publicUrl.startsWith('https://')
+  const handleLink = createLinkRoute(services)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
@@ -50,6 +52,7 @@ export function createRequestHandler(
       })
     }
     if (path === '/auth/callback') return handleCallback(services, req, res)
+    if (path === '/link' || path === '/link/answer') return handleLink(req, res, path)
     if (path === '/.well-known/jwks.json') {
       const jwks = keys.jwks()
       if (jwks.keys.length === 0) return sendJson(res, 503, { error: 'store_unavailable' }, { 'retry-after': '5' })

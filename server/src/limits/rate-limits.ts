@@ -17,6 +17,10 @@ export const LIMITS = {
   callback: { points: 30, duration: 60 },
   /** `GET /auth/callback` per flow (its `state`). */
   callbackFlow: { points: 5, duration: 600 },
+  /** User codes tried on `/link` per client address (brute force of user codes). */
+  userCode: { points: 10, duration: 60 },
+  /** `auth.watch` and `auth.poll` per client address. */
+  status: { points: 120, duration: 60 },
 } as const
 
 export type LimitName = keyof typeof LIMITS

@@ -1,5 +1,9 @@
 import {
   completeInput,
+  flowStatusInput,
+  flowStatusOutput,
+  introspectInput,
+  introspectOutput,
   logoutInput,
   logoutOutput,
   providersOutput,
@@ -10,7 +14,10 @@ import {
   userSchema,
 } from '@boarding-pass/shared'
 import { completeFlow } from '../flow/complete.js'
+import { startCrossDeviceFlow } from '../flow/cross-device/start.js'
+import { pollFlow, readFlowStatus, watchFlow } from '../flow/cross-device/status.js'
 import { startFlow } from '../flow/start.js'
+import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
 import { authedProcedure, publicProcedure, rateLimited, router } from '../trpc.js'
@@ -27,7 +34,27 @@ export const authRouter = router({
     .use(rateLimited('start'))
     .input(startInput)
     .output(startOutput)
-    .mutation(({ ctx, input }) => startFlow(ctx.services, input)),
+    .mutation(({ ctx, input }) =>
+      input.mode === 'cross-device'
+        ? startCrossDeviceFlow(ctx.services, input, { ip: ctx.clientIp, userAgent: ctx.userAgent })
+        : startFlow(ctx.services, input),
+    ),
+
+  /** v1.1: the waiting device learns of the approval live (Server-Sent Events). */
+  watch: publicProcedure
+    .use(rateLimited('status'))
+    .input(flowStatusInput)
+    .subscription(async ({ ctx, input, signal }) => {
+      await readFlowStatus(ctx.services, input.flowId)
+      return watchFlow(ctx.services, input.flowId, signal)
+    }),
+
+  /** v1.1: the same, once, for clients that cannot hold a stream; no faster than `interval`. */
+  poll: publicProcedure
+    .use(rateLimited('status'))
+    .input(flowStatusInput)
+    .output(flowStatusOutput)
+    .mutation(({ ctx, input }) => pollFlow(ctx.services, input.flowId)),
 
   /** Step 3. */
   complete: publicProcedure
@@ -46,6 +73,12 @@ export const authRouter = router({
     .input(logoutInput)
     .output(logoutOutput)
     .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken)),
+
+  /** RFC 7662 in spirit: is this access token good right now? `{ active: false }` or its claims and user. */
+  introspect: publicProcedure
+    .input(introspectInput)
+    .output(introspectOutput)
+    .mutation(({ ctx, input }) => introspectToken(ctx.services, input.token)),
 
   me: authedProcedure.output(userSchema).query(({ ctx }) => ctx.login.user),
 })

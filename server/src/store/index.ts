@@ -2,7 +2,16 @@ import { Keyv } from 'keyv'
 import { BoundedMemoryStore } from './memory.js'
 import { RedisStore } from './redis.js'
 import { Table, type AtomicOps } from './table.js'
-import type { FlowRecord, KeySetRecord, LoginRecord, RefreshRecord, ServerCodeRecord } from './records.js'
+import type {
+  DeviceFlowRecord,
+  FlowRecord,
+  KeySetRecord,
+  LinkTokenRecord,
+  LoginRecord,
+  RefreshRecord,
+  ServerCodeRecord,
+  UserCodeRecord,
+} from './records.js'
 
 export { StoreUnavailableError } from './errors.js'
 export type * from './records.js'
@@ -16,6 +25,13 @@ export interface Store {
   readonly logins: Table<LoginRecord>
   readonly refreshTokens: Table<RefreshRecord>
   readonly keySets: Table<KeySetRecord>
+  readonly deviceFlows: Table<DeviceFlowRecord>
+  readonly userCodes: Table<UserCodeRecord>
+  /** Which confirmation token claimed a cross-device flow (first screen to show it wins). Keyed by flowId. */
+  readonly linkClaims: Table<string>
+  readonly linkTokens: Table<LinkTokenRecord>
+  /** Marks of recent `auth.poll` calls, to hold clients to the interval. Keyed by flowId. */
+  readonly polls: Table<number>
   /** The node-redis client, when the store is Redis (shared with the rate limiter). */
   readonly redisClient?: unknown
   /** Resolves when the backend answers; rejects otherwise. */
@@ -65,6 +81,11 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
     logins: new Table(durableKeyv, durable, `${PREFIX}login:`),
     refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`),
     keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`),
+    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`),
+    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`),
+    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`),
+    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`),
+    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()

@@ -1,11 +1,14 @@
-import type { HashMethod, User } from '@boarding-pass/shared'
+import type { FlowStatus, HashMethod, User } from '@boarding-pass/shared'
 import type { JWK } from 'jose'
 
-/** A login between step 1 and the provider's callback. Keyed by flowId. */
+/** A login between the provider redirect and the provider's callback. Keyed by flowId. */
 export interface FlowRecord {
+  /** `redirect` (v1, the default) or `cross-device` (v1.1: approved on another device, no redirect). */
+  mode?: 'redirect' | 'cross-device'
   provider: string
   clientCodeHash: string
   hashMethod: HashMethod
+  /** Where the browser goes back to (redirect mode only). */
   redirectUri: string
   /** Towards the provider: OIDC nonce and PKCE code_verifier. */
   nonce: string
@@ -37,4 +40,33 @@ export interface RefreshRecord {
 /** The signing keys every instance shares; the first is the one that signs. */
 export interface KeySetRecord {
   keys: { kid: string; alg: string; privateJwk: JWK; publicJwk: JWK; createdAt: number; retiredAt?: number }[]
+}
+
+/** A cross-device flow (v1.1), from `auth.start` until it is final. Keyed by flowId. */
+export interface DeviceFlowRecord {
+  clientCodeHash: string
+  hashMethod: HashMethod
+  /** The provider chosen at start, if any; otherwise the approving user picks one. */
+  provider?: string
+  deviceName?: string
+  /** The starting device's browser and OS, as read from its User-Agent. */
+  startedOn: string
+  /** The starting device's network address (a proximity hint for the approver). */
+  startIp: string
+  createdAt: number
+  expiresAt: number
+  userCode: string
+  status: FlowStatus
+  /** Set when approved: what the waiting device redeems with its Client Code. */
+  serverCode?: string
+}
+
+/** A user code: which flow it belongs to. Keyed by the normalised code. */
+export interface UserCodeRecord {
+  flowId: string
+}
+
+/** The confirmation screen's one-time token (CSRF and browser binding). Keyed by SHA-256 of the token. */
+export interface LinkTokenRecord {
+  flowId: string
 }

@@ -1,3 +1,5 @@
+export * from './cross-device.js'
+export * from './introspect.js'
 export * from './primitives.js'
 export * from './providers.js'
 export * from './start.js'

@@ -1,0 +1,115 @@
+import { formatUserCode, normalizeUserCode } from '@boarding-pass/shared'
+import { AuthError } from '../../errors.js'
+import type { Services } from '../../services.js'
+import type { DeviceFlowRecord } from '../../store/index.js'
+import { randomSecret, secretKey } from '../../tokens/secrets.js'
+import { beginProviderLeg } from '../start.js'
+import { setFlowStatus } from './status.js'
+
+/** What the approving device is shown. */
+export type LinkOutcome =
+  | {
+      kind: 'confirm'
+      flowId: string
+      flow: DeviceFlowRecord
+      userCode: string
+      /** The confirmation screen's one-time token: in the form and in a cookie. */
+      token: string
+      /** True when both devices reach us from the same network address. */
+      sameNetwork: boolean
+    }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'declined' }
+  | { kind: 'refused'; status: 400 | 429; title: string; message: string }
+
+const refused = (title: string, message: string, status: 400 | 429 = 400): LinkOutcome => ({ kind: 'refused', status, title, message })
+const WRONG = refused('That code did not work', 'Check the code on your other screen and type it again. Codes expire after a few minutes.')
+const USED = refused('This code was already used', 'Each code works once. If you did not use it, someone else may have: start again on your other device.')
+const EXPIRED = refused('This sign-in has expired', 'Start again on your other device to get a new code.')
+
+/**
+ * The approving device enters (or scans) a user code. The first screen to open
+ * a flow claims it: the code is spent, the waiting device sees `opened`, and
+ * this browser gets a one-time token that Continue or Decline must carry. A
+ * reload in the same browser shows the same screen; any other browser is refused.
+ */
+export async function openLink(
+  services: Services,
+  rawCode: string,
+  caller: { ip: string; cookieToken?: string },
+): Promise<LinkOutcome> {
+  const code = normalizeUserCode(rawCode)
+  try {
+    await services.limits.consume('userCode', caller.ip)
+  } catch (error) {
+    if (error instanceof AuthError && error.reason === 'rate_limited') {
+      return refused('Too many attempts', 'Wait a minute before you try another code.', 429)
+    }
+    throw error
+  }
+  if (!code) return WRONG
+  const { store, now } = services
+  const entry = await store.userCodes.get(code)
+  if (!entry) return WRONG
+  const flow = await store.deviceFlows.get(entry.flowId)
+  if (!flow || now() >= flow.expiresAt) return EXPIRED
+  if (flow.status !== 'pending' && flow.status !== 'opened') return USED
+
+  const ttlMs = Math.max(1, flow.expiresAt - now())
+  const token = randomSecret(32)
+  const sameNetwork = flow.startIp === caller.ip
+  if (await store.linkClaims.putIfAbsent(entry.flowId, secretKey(token), ttlMs)) {
+    await store.linkTokens.put(secretKey(token), { flowId: entry.flowId }, ttlMs)
+    const opened = await setFlowStatus(services, entry.flowId, { status: 'opened' })
+    services.logger.info({ flowId: entry.flowId, sameNetwork }, 'cross-device flow opened')
+    return { kind: 'confirm', flowId: entry.flowId, flow: opened ?? flow, userCode: formatUserCode(code), token, sameNetwork }
+  }
+  // Claimed already: only the browser that claimed it may see it again.
+  const claim = await store.linkClaims.get(entry.flowId)
+  if (caller.cookieToken && claim === secretKey(caller.cookieToken) && (await store.linkTokens.get(claim))) {
+    return { kind: 'confirm', flowId: entry.flowId, flow, userCode: formatUserCode(code), token: caller.cookieToken, sameNetwork }
+  }
+  services.logger.warn({ flowId: entry.flowId }, 'user code used from a second browser: refused')
+  return USED
+}
+
+/**
+ * Continue or Decline on the confirmation screen. The form's token must equal
+ * this browser's cookie (a cross-site form cannot know either) and is spent
+ * here, so a flow is approved or declined at most once.
+ */
+export async function answerLink(
+  services: Services,
+  answer: { action: 'continue' | 'decline'; token?: string; cookieToken?: string; provider?: string },
+): Promise<LinkOutcome> {
+  if (!answer.token || !answer.cookieToken || answer.token !== answer.cookieToken || answer.token.length > 128) {
+    return refused('This page has expired', 'Scan the code on your other device again.')
+  }
+  const { store, now, providers } = services
+  const link = await store.linkTokens.take(secretKey(answer.token))
+  if (!link) return USED
+  const flow = await store.deviceFlows.get(link.flowId)
+  if (!flow || now() >= flow.expiresAt) return EXPIRED
+  if (flow.status !== 'opened') return USED
+
+  if (answer.action === 'decline') {
+    await setFlowStatus(services, link.flowId, { status: 'denied' })
+    services.logger.info({ flowId: link.flowId }, 'cross-device flow declined')
+    return { kind: 'declined' }
+  }
+  const provider = providers.get(flow.provider ?? answer.provider ?? '')
+  if (!provider) {
+    // Put the token back so the user can pick a provider.
+    await store.linkTokens.put(secretKey(answer.token), link, Math.max(1, flow.expiresAt - now()))
+    return refused('Choose how to sign in', 'Pick one of the sign-in options on the previous screen.')
+  }
+  const { authorizationUrl } = await beginProviderLeg(
+    services,
+    provider,
+    link.flowId,
+    { mode: 'cross-device', clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, redirectUri: '' },
+    Math.max(1, Math.ceil((flow.expiresAt - now()) / 1000)),
+  )
+  services.logger.info({ flowId: link.flowId, provider: provider.id }, 'cross-device flow sent to provider')
+  return { kind: 'redirect', location: authorizationUrl.href }
+}
