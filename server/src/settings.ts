@@ -50,6 +50,8 @@ export interface Settings {
   /** How many reverse proxies in front set X-Forwarded-For (0: use the socket's address). */
   trustProxyHops: number
   rateLimits: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> }
+  /** Single queries and mutations skip tRPC's generic adapter (same bytes on the wire); off only to compare the two. */
+  fastPath: boolean
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -100,6 +102,7 @@ const baseSchema = z.object({
   AUTH_CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   AUTH_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
 })
 
 /**
@@ -206,6 +209,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     corsOrigins,
     trustProxyHops: base.TRUST_PROXY_HOPS,
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
+    fastPath: base.TRPC_FAST_PATH === 'on',
   }
 }
 

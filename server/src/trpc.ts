@@ -72,12 +72,27 @@ export function rateLimited(name: LimitName) {
 }
 
 function describeInputError(cause: unknown): string {
-  const issues = (cause as { issues?: { path?: PropertyKey[]; message?: string }[] } | undefined)?.issues
-  if (!Array.isArray(issues) || issues.length === 0) return 'The request is malformed.'
+  const issues = flattenIssues((cause as { issues?: Issue[] } | undefined)?.issues)
+  if (issues.length === 0) return 'The request is malformed.'
   return `Invalid input: ${issues
     .slice(0, 5)
     .map((issue) => `${(issue.path ?? []).map(String).join('.') || 'input'}: ${issue.message ?? 'invalid'}`)
     .join('; ')}`
 }
 
-export { REASONS }
+interface Issue {
+  code?: string
+  path?: PropertyKey[]
+  message?: string
+  errors?: Issue[][]
+}
+
+/** Zod reports a failed union as one issue holding each branch's issues: report the closest branch's. */
+function flattenIssues(issues: Issue[] | undefined): Issue[] {
+  if (!Array.isArray(issues)) return []
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue]
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? []
+    return flattenIssues(closest.map((inner) => ({ ...inner, path: [...(issue.path ?? []), ...(inner.path ?? [])] })))
+  })
+}

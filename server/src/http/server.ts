@@ -11,6 +11,7 @@ import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStaticHandler } from './static-files.js'
+import { tryFastPath } from './trpc-fast-path.js'
 
 /** Largest request body any route reads. */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -33,11 +34,14 @@ export function createRequestHandler(
     if (path.startsWith('/trpc/')) {
       res.setHeader('cache-control', 'no-store')
       if (applyCors(req, res, settings.corsOrigins)) return
+      const procedurePath = path.slice('/trpc/'.length)
+      const query = url.length > path.length ? url.slice(path.length + 1) : ''
+      if (settings.fastPath && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
       return nodeHTTPRequestHandler({
         router: appRouter,
         req,
         res,
-        path: path.slice('/trpc/'.length),
+        path: procedurePath,
         maxBodySize: MAX_BODY_BYTES,
         createContext: ({ req }) => createContext(services, req),
         responseMeta: ({ errors }) => {
