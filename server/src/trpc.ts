@@ -1,5 +1,5 @@
 import { type TRPCError, initTRPC } from '@trpc/server'
-import { REASONS, type Reason } from '@boarding-pass/shared'
+import type { Reason } from '@boarding-pass/shared'
 import type { Context } from './context.js'
 import type { LimitName } from './limits/rate-limits.js'
 import { AuthError, toTRPCError } from './errors.js'
