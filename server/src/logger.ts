@@ -38,7 +38,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       },
       serializers: { err: serializeError },
     },
-    destination,
+    // Buffered and asynchronous: a log line never waits on a write(2) on the request path.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   )
 }
 

@@ -42,9 +42,13 @@ async function main(): Promise<void> {
     app.services.logger.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
+    const exit = (code: number) => {
+      app.services.logger.flush()
+      setTimeout(() => process.exit(code), 50)
+    }
     app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exit(0),
+      () => exit(1),
     )
   }
   process.on('SIGTERM', () => stop('SIGTERM'))

@@ -15,8 +15,12 @@ export function parseRefreshToken(token: string): { loginId: string; key: string
 /** Opens a login for `user`: stores it and issues its first token pair. */
 export async function openLogin(services: Services, user: User): Promise<{ loginId: string; response: TokenResponse }> {
   const loginId = randomSecret(16)
-  await services.store.logins.put(loginId, { user, createdAt: services.now() }, services.settings.refreshTokenTtl * 1000)
-  return { loginId, response: await issueTokens(services, loginId, user) }
+  // Written together with the first refresh token (one round trip to Redis, pipelined).
+  const [, response] = await Promise.all([
+    services.store.logins.put(loginId, { user, createdAt: services.now() }, services.settings.refreshTokenTtl * 1000),
+    issueTokens(services, loginId, user),
+  ])
+  return { loginId, response }
 }
 
 /** A new access token and a new refresh token for a live login. */
