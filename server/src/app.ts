@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DestinationStream } from 'pino'
-import { createDevProvider } from './dev-provider/index.js'
 import { FlowEvents } from './flow/cross-device/events.js'
 import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
@@ -76,8 +75,12 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     clientSecret: randomSecret(32),
     redirectUris: [`${settings.publicUrl}/auth/callback`],
   }
+  // Loaded only when it runs: production never imports the development provider.
   const devProvider = settings.devProvider
-    ? createDevProvider({ issuer: `${settings.publicUrl}/dev-idp`, clients: [devClient] })
+    ? (await import('./dev-provider/index.js')).createDevProvider({
+        issuer: `${settings.publicUrl}/dev-idp`,
+        clients: [devClient],
+      })
     : undefined
   const providers = createProviders(
     settings,
