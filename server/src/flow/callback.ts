@@ -21,13 +21,15 @@ export type CallbackOutcome =
  */
 export async function finishProviderLeg(services: Services, callbackUrl: URL): Promise<CallbackOutcome> {
   const { store, providers, settings, logger, now } = services
-  const flowId = callbackUrl.searchParams.get('state')
-  if (!flowId || flowId.length > 128) return { kind: 'unknown_flow' }
-  const flow = await store.flows.take(flowId)
+  const state = callbackUrl.searchParams.get('state')
+  if (!state || state.length > 128) return { kind: 'unknown_flow' }
+  const flow = await store.flows.take(state)
   if (!flow || flow.expiresAt <= now()) {
-    logger.info({ flowId: flow ? flowId : undefined }, 'callback for no live flow')
+    logger.info({ flowId: flow ? (flow.deviceFlowId ?? state) : undefined }, 'callback for no live flow')
     return { kind: 'unknown_flow' }
   }
+  // Redirect mode: the state is the flowId. Cross-device: the leg's own id, pointing at the flow.
+  const flowId = flow.deviceFlowId ?? state
   const provider = providers.get(flow.provider)
   const back = (params: Record<string, string>) => {
     const location = new URL(flow.redirectUri)
@@ -46,7 +48,7 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
 
   let user
   try {
-    user = await provider.finish(callbackUrl, { state: flowId, nonce: flow.nonce, pkceVerifier: flow.pkceVerifier })
+    user = await provider.finish(callbackUrl, { state, nonce: flow.nonce, pkceVerifier: flow.pkceVerifier })
   } catch (error) {
     if (error instanceof ProviderLoginError) return fail(error.reason, error.message)
     throw error

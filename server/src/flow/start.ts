@@ -34,13 +34,14 @@ export async function startFlow(services: Services, input: RedirectStartInput): 
 
 /**
  * Sends a flow to its provider: a fresh nonce and PKCE verifier towards the
- * provider, the flowId as `state`, and the record the callback will take.
+ * provider, `legId` as `state`, and the record (keyed by `legId`) the callback
+ * will take.
  */
 export async function beginProviderLeg(
   services: Services,
   provider: IdentityProvider,
-  flowId: string,
-  flow: Pick<FlowRecord, 'mode' | 'clientCodeHash' | 'hashMethod' | 'redirectUri'>,
+  legId: string,
+  flow: Pick<FlowRecord, 'mode' | 'clientCodeHash' | 'hashMethod' | 'redirectUri' | 'deviceFlowId'>,
   ttlSeconds: number = services.settings.flowTtl,
 ): Promise<{ authorizationUrl: URL; expiresAt: number }> {
   const nonce = randomSecret(16)
@@ -48,7 +49,7 @@ export async function beginProviderLeg(
   let authorizationUrl: URL
   try {
     authorizationUrl = await provider.authorizationUrl({
-      state: flowId,
+      state: legId,
       nonce,
       pkceChallenge: await calculatePKCECodeChallenge(pkceVerifier),
     })
@@ -59,7 +60,7 @@ export async function beginProviderLeg(
   const createdAt = services.now()
   const expiresAt = createdAt + ttlSeconds * 1000
   await services.store.flows.put(
-    flowId,
+    legId,
     { ...flow, provider: provider.id, nonce, pkceVerifier, createdAt, expiresAt },
     ttlSeconds * 1000,
   )

@@ -39,7 +39,11 @@ export function createLinkRoute(services: Services) {
       case 'confirm': {
         res.setHeader(
           'set-cookie',
-          strictCookie(COOKIE, outcome.token, { path: '/link', maxAge: (outcome.flow.expiresAt - services.now()) / 1000, secure }),
+          strictCookie(COOKIE, outcome.token, {
+            path: '/link',
+            maxAge: (outcome.flow.expiresAt - services.now()) / 1000,
+            secure,
+          }),
         )
         return sendPage(res, 200, confirmPage(services, outcome), pageCsp(await formTargets()))
       }
@@ -55,7 +59,11 @@ export function createLinkRoute(services: Services) {
         )
       case 'refused':
         if (outcome.status === 429) res.setHeader('retry-after', '60')
-        return sendPage(res, outcome.status, page(outcome.title, `<h1>${escapeHtml(outcome.title)}</h1><p>${escapeHtml(outcome.message)}</p>${codeForm()}`))
+        return sendPage(
+          res,
+          outcome.status,
+          page(outcome.title, `<h1>${escapeHtml(outcome.title)}</h1><p>${escapeHtml(outcome.message)}</p>${codeForm()}`),
+        )
     }
   }
 
@@ -65,7 +73,8 @@ export function createLinkRoute(services: Services) {
     try {
       if (path === '/link' && (req.method === 'GET' || req.method === 'HEAD')) {
         const code = new URL(req.url ?? '/link', 'http://x').searchParams.get('code')
-        if (!code) return sendPage(res, 200, entryPage())
+        // HEAD has no side effects (RFC 9110 §9.2.1): a link checker must not claim the flow.
+        if (!code || req.method === 'HEAD') return sendPage(res, 200, entryPage())
         return await render(res, await openLink(services, code, { ip, cookieToken }))
       }
       if (path === '/link' && req.method === 'POST') {
@@ -77,7 +86,12 @@ export function createLinkRoute(services: Services) {
         const action = form.get('action') === 'decline' ? 'decline' : 'continue'
         return await render(
           res,
-          await answerLink(services, { action, token: form.get('token') ?? undefined, cookieToken, provider: form.get('provider') ?? undefined }),
+          await answerLink(services, {
+            action,
+            token: form.get('token') ?? undefined,
+            cookieToken,
+            provider: form.get('provider') ?? undefined,
+          }),
         )
       }
       res.setHeader('allow', 'GET, POST')
@@ -86,7 +100,11 @@ export function createLinkRoute(services: Services) {
       if (error instanceof BodyTooLargeError) return sendPage(res, 413, page('Too large', '<h1>That request was too large</h1>'))
       if (error instanceof StoreUnavailableError || (error instanceof AuthError && error.reason === 'provider_unavailable')) {
         res.setHeader('retry-after', '5')
-        return sendPage(res, 503, page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'))
+        return sendPage(
+          res,
+          503,
+          page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'),
+        )
       }
       throw error
     }

@@ -10,6 +10,12 @@ export interface FlowRecord {
   hashMethod: HashMethod
   /** Where the browser goes back to (redirect mode only). */
   redirectUri: string
+  /**
+   * Cross-device mode: the flow this provider leg approves. The leg has its own
+   * id (the provider's `state`), because the approving browser sees the state and
+   * must never learn the flowId that `auth.watch`/`auth.poll` answer to.
+   */
+  deviceFlowId?: string
   /** Towards the provider: OIDC nonce and PKCE code_verifier. */
   nonce: string
   pkceVerifier: string

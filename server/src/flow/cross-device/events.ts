@@ -29,7 +29,8 @@ export class FlowEvents {
     this.subscriber = subscriber
     subscriber.connect().then(
       () => subscriber.subscribe(CHANNEL, (flowId: string) => this.local.emit(flowId)),
-      (error: unknown) => this.logger.warn({ err: error }, 'flow events: Redis subscription failed; watchers fall back to re-reading'),
+      (error: unknown) =>
+        this.logger.warn({ err: error }, 'flow events: Redis subscription failed; watchers fall back to re-reading'),
     )
   }
 

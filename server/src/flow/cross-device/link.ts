@@ -22,9 +22,20 @@ export type LinkOutcome =
   | { kind: 'declined' }
   | { kind: 'refused'; status: 400 | 429; title: string; message: string }
 
-const refused = (title: string, message: string, status: 400 | 429 = 400): LinkOutcome => ({ kind: 'refused', status, title, message })
-const WRONG = refused('That code did not work', 'Check the code on your other screen and type it again. Codes expire after a few minutes.')
-const USED = refused('This code was already used', 'Each code works once. If you did not use it, someone else may have: start again on your other device.')
+const refused = (title: string, message: string, status: 400 | 429 = 400): LinkOutcome => ({
+  kind: 'refused',
+  status,
+  title,
+  message,
+})
+const WRONG = refused(
+  'That code did not work',
+  'Check the code on your other screen and type it again. Codes expire after a few minutes.',
+)
+const USED = refused(
+  'This code was already used',
+  'Each code works once. If you did not use it, someone else may have: start again on your other device.',
+)
 const EXPIRED = refused('This sign-in has expired', 'Start again on your other device to get a new code.')
 
 /**
@@ -103,12 +114,20 @@ export async function answerLink(
     await store.linkTokens.put(secretKey(answer.token), link, Math.max(1, flow.expiresAt - now()))
     return refused('Choose how to sign in', 'Pick one of the sign-in options on the previous screen.')
   }
+  const secondsLeft = Math.floor((flow.expiresAt - now()) / 1000)
+  if (secondsLeft < 1) return EXPIRED
   const { authorizationUrl } = await beginProviderLeg(
     services,
     provider,
-    link.flowId,
-    { mode: 'cross-device', clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, redirectUri: '' },
-    Math.max(1, Math.ceil((flow.expiresAt - now()) / 1000)),
+    randomSecret(16),
+    {
+      mode: 'cross-device',
+      deviceFlowId: link.flowId,
+      clientCodeHash: flow.clientCodeHash,
+      hashMethod: flow.hashMethod,
+      redirectUri: '',
+    },
+    secondsLeft,
   )
   services.logger.info({ flowId: link.flowId, provider: provider.id }, 'cross-device flow sent to provider')
   return { kind: 'redirect', location: authorizationUrl.href }

@@ -43,7 +43,8 @@ export async function startCrossDeviceFlow(
   let userCode: string | undefined
   for (let attempt = 0; attempt < 5 && !userCode; attempt++) {
     const candidate = generateUserCode()
-    if (await store.userCodes.putIfAbsent(candidate, { flowId }, ttlMs)) userCode = candidate
+    // Kept as long as the flow's state, so a late code is told "expired", not "wrong".
+    if (await store.userCodes.putIfAbsent(candidate, { flowId }, ttlMs + STATUS_GRACE_MS)) userCode = candidate
   }
   if (!userCode) throw new Error('could not allocate a unique user code')
 
