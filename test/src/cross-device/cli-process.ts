@@ -1,0 +1,79 @@
+import { execFile, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+/** Builds the CLI (and what it references) with `tsc -b`, as `pnpm build` does; quick when nothing changed. */
+export function buildCli(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [`${ROOT}node_modules/typescript/bin/tsc`, '-b', 'cli'],
+      { cwd: ROOT, timeout: 170_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`tsc -b cli failed:\n${stdout}${stderr}`)) : resolve()),
+    )
+  })
+}
+
+/** A running `boarding-pass` CLI (the built `cli/dist/main.js`) with its output so far. */
+export interface CliProcess {
+  stdout(): string
+  stderr(): string
+  /** Resolves with the first match of `pattern` in stdout, waiting for more output as needed. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
+  /** Resolves when it exits, with its exit code. */
+  exited: Promise<number | null>
+  kill(): void
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BOARDING_PASS_')))
+  const child = spawn(process.execPath, [`${ROOT}cli/dist/main.js`, ...args], {
+    cwd: ROOT,
+    env: { ...cleanEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  const listeners = new Set<() => void>()
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+    for (const listener of listeners) listener()
+  })
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')))
+  let done = false
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      done = true
+      for (const listener of listeners) listener()
+      resolve(code)
+    }),
+  )
+
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGTERM')
+    },
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(out)
+          if (match) return settle(() => resolve(match))
+          if (done) settle(() => reject(new Error(`the CLI exited without printing ${pattern}:\n${out}\n${err}`)))
+        }
+        const timer = setTimeout(() => settle(() => reject(new Error(`no ${pattern} in:\n${out}\n${err}`))), timeoutMs)
+        const settle = (how: () => void) => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          how()
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+  }
+}
