@@ -1,19 +1,25 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
-/** Resolve workspace packages to their TypeScript sources, so tests never run stale builds. */
+/**
+ * Resolve workspace packages to their TypeScript sources, so tests never run
+ * stale builds. Node-environment projects resolve through `ssr.resolve` in Vitest 4.
+ */
 const resolve = { conditions: ['@boarding-pass/source'] }
+const ssr = { resolve: { conditions: ['@boarding-pass/source', 'module', 'node', 'development|production'] } }
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts'], environment: 'node' },
       },
       ...(existsSync('web/vitest.config.ts') ? ['web/vitest.config.ts'] : []),
       {
         resolve,
+        ssr,
         test: {
           name: 'integration',
           include: ['test/src/integration/**/*.test.ts'],
@@ -25,6 +31,44 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
+        test: {
+          name: 'security',
+          include: ['test/src/security/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/src/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve,
+        // Node projects resolve through Vite's SSR environment, which reads ssr.resolve.conditions, not resolve.conditions.
+        ssr: { resolve: { conditions: ['@boarding-pass/source', 'module', 'node', 'development|production'] } },
+        test: {
+          name: 'services',
+          include: ['test/src/services/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/src/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'cross-device',
+          include: ['test/src/cross-device/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/src/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
         test: {
           name: 'e2e',
           include: ['test/src/e2e/**/*.test.ts'],

@@ -29,7 +29,6 @@ export const DEFAULT_MESSAGES: Record<Reason, string> = {
   invalid_token: 'The access token is missing, malformed, expired or revoked.',
   rate_limited: 'Too many attempts; try again later.',
   store_unavailable: 'The service cannot reach its state store; try again shortly.',
-  provider_unavailable: 'The identity provider cannot be reached; try again shortly.',
 }
 
 /** The tRPC error for a refusal, with the reason kept as its cause for the error formatter. */

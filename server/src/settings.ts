@@ -75,10 +75,22 @@ const seconds = (fallback: number, max: number) =>
 const httpUrl = z
   .string()
   .url('must be an absolute URL')
-  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL')
+  .refine((value) => {
+    try {
+      return /^https?:$/.test(new URL(value).protocol)
+    } catch {
+      return false
+    }
+  }, 'must be an http(s) URL')
 
 const baseSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // `PORT=` must not coerce to 0 (a random port): a port is digits.
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be at most 65535'))
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl.optional(),
   NODE_ENV: z.string().optional(),

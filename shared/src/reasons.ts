@@ -18,7 +18,6 @@ export const REASONS = {
   invalid_token: 'UNAUTHORIZED',
   rate_limited: 'TOO_MANY_REQUESTS',
   store_unavailable: 'SERVICE_UNAVAILABLE',
-  provider_unavailable: 'SERVICE_UNAVAILABLE',
 } as const
 
 /** One of the contract's refusal reasons. */

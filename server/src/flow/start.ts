@@ -55,7 +55,9 @@ export async function beginProviderLeg(
     })
   } catch (cause) {
     services.logger.warn({ provider: provider.id, err: cause }, 'provider unavailable')
-    throw new AuthError('provider_unavailable', undefined, { cause })
+    // The contract's closed list has no reason for this; store_unavailable (503, "try again shortly")
+    // asks clients for exactly the right reaction, and the message says what is really down.
+    throw new AuthError('store_unavailable', 'The identity provider cannot be reached; try again shortly.', { cause })
   }
   const createdAt = services.now()
   const expiresAt = createdAt + ttlSeconds * 1000

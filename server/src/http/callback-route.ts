@@ -42,11 +42,17 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
       )
     }
     if (outcome.kind === 'device_failed') {
-      const why = outcome.reason === 'access_denied' ? 'You declined at the sign-in page.' : 'The sign-in provider did not complete the sign-in.'
+      const why =
+        outcome.reason === 'access_denied'
+          ? 'You declined at the sign-in page.'
+          : 'The sign-in provider did not complete the sign-in.'
       return sendPage(
         res,
         200,
-        page('Not signed in', `<h1 data-test-id="link-failed">Nothing was signed in</h1><p>${why} The other device has been told.</p>`),
+        page(
+          'Not signed in',
+          `<h1 data-test-id="link-failed">Nothing was signed in</h1><p>${why} The other device has been told.</p>`,
+        ),
       )
     }
     sendPage(

@@ -98,7 +98,7 @@ export function createLinkRoute(services: Services) {
       return sendPage(res, 405, page('Not allowed', '<h1>Not allowed</h1>'))
     } catch (error) {
       if (error instanceof BodyTooLargeError) return sendPage(res, 413, page('Too large', '<h1>That request was too large</h1>'))
-      if (error instanceof StoreUnavailableError || (error instanceof AuthError && error.reason === 'provider_unavailable')) {
+      if (error instanceof StoreUnavailableError || (error instanceof AuthError && error.reason === 'store_unavailable')) {
         res.setHeader('retry-after', '5')
         return sendPage(
           res,

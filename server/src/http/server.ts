@@ -65,10 +65,13 @@ export function createRequestHandler(
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' })
     if (path === '/readyz') {
       if (options.isDraining?.()) return sendJson(res, 503, { status: 'draining' })
-      const ready = await store.ping().then(
-        () => true,
-        () => false,
-      )
+      // Ready means able to serve a login: the store answers and the signing keys are loaded.
+      const ready =
+        keys.jwks().keys.length > 0 &&
+        (await store.ping().then(
+          () => true,
+          () => false,
+        ))
       return ready
         ? sendJson(res, 200, { status: 'ready', store: store.kind })
         : sendJson(res, 503, { status: 'unavailable', reason: 'store_unavailable', store: store.kind })

@@ -40,6 +40,7 @@ export class GithubProvider implements IdentityProvider {
       client.ClientSecretPost(options.clientSecret),
     )
     if (options.webUrl.startsWith('http:')) client.allowInsecureRequests(this.config)
+    this.config[client.customFetch] = githubTokenFetch
   }
 
   async authorizationUrl(params: { state: string; pkceChallenge: string }): Promise<URL> {
@@ -99,4 +100,22 @@ export class GithubProvider implements IdentityProvider {
     if (!response.ok) throw new ProviderLoginError('provider_error', `GitHub API ${path} answered ${response.status}`)
     return (await response.json()) as T
   }
+}
+
+/**
+ * GitHub answers a refused code (`bad_verification_code`, …) with HTTP 200 and
+ * an error body. Turned into the 400 that RFC 6749 §5.2 prescribes, so it is
+ * reported as the provider's refusal (`provider_error`), not as a malformed answer.
+ */
+async function githubTokenFetch(url: string, options: client.CustomFetchOptions): Promise<Response> {
+  const response = await fetch(url, options as RequestInit)
+  if (response.status !== 200 || !url.endsWith('/login/oauth/access_token')) return response
+  const text = await response.text()
+  let status = 200
+  try {
+    if (typeof (JSON.parse(text) as { error?: unknown }).error === 'string') status = 400
+  } catch {
+    // Not JSON: left for openid-client to refuse.
+  }
+  return new Response(text, { status, headers: response.headers })
 }

@@ -24,8 +24,8 @@ export async function refreshLogin(services: Services, refreshToken: string): Pr
     throw new AuthError('invalid_grant')
   }
   const login = await store.logins.get(parsed.loginId)
-  if (!login) throw new AuthError('invalid_grant')
-  await store.logins.put(parsed.loginId, login, ttl)
+  // Slide the login's lifetime, but never bring back a login revoked meanwhile (by reuse on another request).
+  if (!login || !(await store.logins.putIfPresent(parsed.loginId, login, ttl))) throw new AuthError('invalid_grant')
   services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
   return issueTokens(services, parsed.loginId, login.user)
 }

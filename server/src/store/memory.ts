@@ -50,6 +50,12 @@ export class BoundedMemoryStore implements AtomicOps {
     return true
   }
 
+  async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
+    if (!this.cache.has(key)) return false
+    this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })
+    return true
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

@@ -66,6 +66,13 @@ export class RedisStore implements AtomicOps {
     return reply === 'OK'
   }
 
+  async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
+    const reply = await withTimeout(
+      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX' }),
+    )
+    return reply === 'OK'
+  }
+
   async ping(): Promise<void> {
     await withTimeout(this.client.ping())
   }

@@ -12,6 +12,8 @@ export interface AtomicOps {
   setGet(key: string, raw: unknown, ttlMs: number): Promise<unknown>
   /** Writes only when the key is absent (Redis SET … NX); true when written. */
   setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
+  /** Writes only when the key exists (Redis SET … XX); true when written. */
+  setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
 }
 
 /**
@@ -56,6 +58,14 @@ export class Table<T> {
   /** Stores `value` only if `key` holds nothing; true when this call stored it. */
   async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
     return guard(this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+  }
+
+  /**
+   * Replaces the value under `key` only if there is one, atomically: what was
+   * deleted meanwhile (a revoked login) stays deleted.
+   */
+  async putIfPresent(key: string, value: T, ttlMs: number): Promise<boolean> {
+    return guard(this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
   }
 
   private async encode(value: T, ttlMs: number): Promise<unknown> {

@@ -1,9 +1,33 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
-import type { Store, KeySetRecord } from '../store/index.js'
+import { StoreUnavailableError, type KeySetRecord, type Store } from '../store/index.js'
 import { randomSecret } from './secrets.js'
 
 const KEY_SET = 'current'
+/** Held (SET NX) by the one instance changing the shared set; it expires by itself if that instance dies. */
+const ROTATION_LOCK = 'rotation-lock'
+const LOCK_TTL_MS = 10_000
+/**
+ * A new key is published this long before it signs (half the rotation period
+ * when that is shorter), so that every instance and every resource server has
+ * it before the first token it signs arrives: instances re-read the set every
+ * minute, resource servers cache the JWKS for a minute (`max-age=60`) and
+ * re-fetch on an unknown `kid` at most every few seconds.
+ */
+const MAX_PUBLISH_AHEAD_MS = 10 * 60_000
+/** How long a retired key stays published beyond the access-token lifetime: clock skew and late switchers. */
+const RETIRED_KEY_MARGIN_MS = 60_000
+/** Waits between first reads while the store connects (Redis is usually there within a few ms of start). */
+const CONNECT_RETRY_MS = [10, 20, 40, 80, 150]
+/** The shared record outlives any one key by far; it is rewritten on every rotation. */
+const RECORD_TTL_MS = 10 * 365 * 86_400 * 1000
+
+/**
+ * A key as stored. `activeFrom` (when it starts signing) extends
+ * {@link KeySetRecord}; sets written before it existed have it equal to `createdAt`.
+ * `retiredAt` is kept up to date for readers of that older format.
+ */
+type StoredKey = KeySetRecord['keys'][number] & { activeFrom?: number }
 
 interface LoadedKey {
   kid: string
@@ -12,50 +36,68 @@ interface LoadedKey {
   publicKey: KeyObject
   publicJwk: JWK
   createdAt: number
-  retiredAt?: number
+  /** From this instant (ms) it is the key that signs, until a newer key's `activeFrom`. */
+  activeFrom: number
+  stored: StoredKey
 }
 
 /**
  * The access-token signing keys, shared through the store so that every instance
  * signs with the same current key and verifies every other instance's tokens.
- * Keys are imported once and cached; the set is re-read from the store on an
- * unknown `kid` and on a timer, and rotated on schedule (see {@link rotateIfDue}).
+ *
+ * The set holds at most one *next* key (published, not signing yet), the
+ * *current* key, and *retired* keys whose tokens may still be alive. Which key
+ * signs follows from the clock and each key's `activeFrom`, so instances switch
+ * together without another write. Changing the set (adding the next key,
+ * dropping spent ones) is done by one instance at a time under a lock in the
+ * store; should a lock be outlived, a writer that finds the set changed under it
+ * merges instead of overwriting (see {@link rotateIfDue}).
  */
 export class KeyRing {
+  /** Newest `activeFrom` first. */
   private keys: LoadedKey[] = []
   private loadedAt = 0
-  private reload: Promise<void> | undefined
+  private reload: Promise<boolean> | undefined
 
   constructor(
     private readonly store: Store,
     private readonly options: {
       alg: 'EdDSA' | 'ES256'
-      /** Seconds a key signs before a new one takes over. */
+      /** Seconds a key signs before the next one takes over. */
       rotation: number
-      /** Seconds an access token lives: a retired key is published this long after it stops signing. */
+      /** Seconds an access token lives: a retired key is published this long (plus a minute) after it stops signing. */
       accessTokenTtl: number
       now: () => number
     },
   ) {}
 
-  /** Loads the shared set, creating it on first start (one instance wins the race). */
+  /**
+   * Loads the shared set, creating it on first start (one instance wins the race).
+   * Safe to call again. A store that is still connecting (Redis, just started) is
+   * given a moment before this gives up with its StoreUnavailableError.
+   */
   async init(): Promise<void> {
-    await this.load()
-    if (this.keys.length === 0) {
-      await this.store.keySets.putIfAbsent(KEY_SET, { keys: [this.generate()] }, this.recordTtl())
-      await this.load()
+    if (!(await this.loadWhenConnected())) {
+      const now = this.options.now()
+      await this.store.keySets.putIfAbsent(KEY_SET, { keys: [this.generate(now, now)] }, RECORD_TTL_MS)
+      if (!(await this.load())) throw new Error('the shared signing-key set is empty and could not be created')
     }
     await this.rotateIfDue()
   }
 
-  /** The key that signs now. */
+  /**
+   * The key that signs now: the newest one whose `activeFrom` has passed. (If
+   * none has, this instance's clock is behind the one that made the set: the
+   * oldest key, which every verifier has.)
+   */
   get current(): LoadedKey {
-    const key = this.keys[0]
+    const now = this.options.now()
+    const key = this.keys.find((candidate) => candidate.activeFrom <= now) ?? this.keys.at(-1)
     if (!key) throw new Error('KeyRing used before init()')
     return key
   }
 
-  /** The public JWKS: the current key and every retired key whose tokens may still be alive. */
+  /** The public JWKS: the next key, the current key, and every retired key whose tokens may still be alive. */
   jwks(): { keys: JWK[] } {
     return { keys: this.keys.map((key) => key.publicJwk) }
   }
@@ -69,39 +111,34 @@ export class KeyRing {
   }
 
   /** Re-reads the shared set (coalescing concurrent calls). */
-  refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     this.reload ??= this.load().finally(() => (this.reload = undefined))
-    return this.reload
+    await this.reload
   }
 
   /**
-   * Starts a new signing key when the current one is older than the rotation
-   * period, and drops retired keys once no token they signed can be alive.
-   * Instances race through a swap on the shared record; the loser adopts the
-   * winner's set on its next read.
+   * Publishes the next key once the current one is within the publish-ahead
+   * window of its rotation period, and drops retired keys once no token they
+   * signed can be alive. Run by every instance on a timer; one at a time
+   * changes the set (the others read the result on their next check). If the
+   * shared set has vanished (Redis flushed or restarted without persistence),
+   * this instance's copy is put back, so rotation goes on and tokens already
+   * issued keep verifying.
    */
   async rotateIfDue(): Promise<void> {
     const now = this.options.now()
-    const current = this.keys[0]
-    if (!current) return
-    const due = now - current.createdAt >= this.options.rotation * 1000
-    const graceMs = (this.options.accessTokenTtl + 60) * 1000
-    const expired = (key: LoadedKey) => key.retiredAt !== undefined && now - key.retiredAt > graceMs
-    if (!due && !this.keys.some(expired)) return
-
-    const record = await this.store.keySets.get(KEY_SET)
-    if (!record || record.keys[0]?.kid !== current.kid) return this.load()
-    const keys = record.keys.filter((key) => !(key.retiredAt !== undefined && now - key.retiredAt > graceMs))
-    if (due) {
-      keys[0] = { ...keys[0]!, retiredAt: now }
-      keys.unshift(this.generate())
+    const stored = await this.store.keySets.get(KEY_SET)
+    if (!stored || stored.keys.length === 0) return this.republish()
+    if (!this.plan(stored.keys, now)) return this.adopt(stored.keys)
+    if (!(await this.store.keySets.putIfAbsent(ROTATION_LOCK, { keys: [] }, LOCK_TTL_MS))) return this.adopt(stored.keys)
+    try {
+      // Read again under the lock: another instance may have changed the set since.
+      const base = (await this.store.keySets.get(KEY_SET))?.keys ?? stored.keys
+      const planned = this.plan(base, now)
+      this.adopt(planned ? await this.write(planned, base, now) : base)
+    } finally {
+      await this.store.keySets.delete(ROTATION_LOCK).catch(() => undefined)
     }
-    const replaced = await this.store.keySets.swap(KEY_SET, { keys }, this.recordTtl())
-    if (replaced && replaced.keys[0]?.kid !== current.kid) {
-      // Another instance rotated first: put its set back, keep ours out.
-      await this.store.keySets.put(KEY_SET, replaced, this.recordTtl())
-    }
-    await this.load()
   }
 
   /** How long since the set was read from the store, in ms. */
@@ -109,38 +146,144 @@ export class KeyRing {
     return this.options.now() - this.loadedAt
   }
 
-  private async load(): Promise<void> {
+  /** The set as it should be at `now`, or undefined when `stored` needs no change. */
+  private plan(stored: StoredKey[], now: number): StoredKey[] | undefined {
+    let keys = settle(stored, now, this.retiredKeyGraceMs)
+    const current = keys.find((key) => activeFrom(key) <= now)
+    // No key has taken over yet by our clock: ours is behind; leave the set to the others.
+    if (!current) return undefined
+    const rotationMs = this.options.rotation * 1000
+    const ahead = Math.min(rotationMs / 2, MAX_PUBLISH_AHEAD_MS)
+    const takeover = activeFrom(current) + rotationMs
+    const hasNext = keys.some((key) => activeFrom(key) > now)
+    if (!hasNext && now >= takeover - ahead) {
+      keys = settle([this.generate(now, Math.max(takeover, now + ahead)), ...keys], now, this.retiredKeyGraceMs)
+    }
+    return sameKeys(keys, stored) ? undefined : keys
+  }
+
+  /**
+   * Swaps `keys` in for `base`. Should the stored set have changed since `base`
+   * was read (only when a writer outlived its lock), merges both instead of
+   * dropping the other writer's keys; every writer merges the same way, so the
+   * set converges.
+   */
+  private async write(keys: StoredKey[], base: StoredKey[], now: number): Promise<StoredKey[]> {
+    let expected = base
+    let next = keys
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const replaced = await this.store.keySets.swap(KEY_SET, { keys: next }, RECORD_TTL_MS)
+      if (!replaced || sameKeys(replaced.keys, expected)) return next
+      const merged = settle([...next, ...replaced.keys], now, this.retiredKeyGraceMs)
+      if (sameKeys(merged, next)) return next
+      expected = next
+      next = merged
+    }
+    return next
+  }
+
+  /** Puts this instance's set back into an empty store (unless another instance already did), then reads it. */
+  private async republish(): Promise<void> {
+    const now = this.options.now()
+    const keys = this.keys.length > 0 ? this.keys.map((key) => key.stored) : [this.generate(now, now)]
+    await this.store.keySets.putIfAbsent(KEY_SET, { keys }, RECORD_TTL_MS)
+    await this.load()
+  }
+
+  private async loadWhenConnected(): Promise<boolean> {
+    for (const wait of CONNECT_RETRY_MS) {
+      try {
+        return await this.load()
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+    }
+    return this.load()
+  }
+
+  /** Reads the shared set; false when there is none. */
+  private async load(): Promise<boolean> {
     const record = await this.store.keySets.get(KEY_SET)
     this.loadedAt = this.options.now()
-    if (!record) return
+    if (!record || record.keys.length === 0) return false
+    this.adopt(record.keys)
+    return true
+  }
+
+  /** Makes `stored` this instance's set, importing only keys it has not seen. */
+  private adopt(stored: StoredKey[]): void {
     const cached = new Map(this.keys.map((key) => [key.kid, key]))
-    this.keys = record.keys.map((stored) => {
-      const known = cached.get(stored.kid)
-      if (known) return { ...known, retiredAt: stored.retiredAt }
+    this.keys = sortNewestFirst(stored).map((entry) => {
+      const known = cached.get(entry.kid)
+      if (known) return { ...known, stored: entry }
       return {
-        kid: stored.kid,
-        alg: stored.alg,
-        privateKey: createPrivateKey({ key: stored.privateJwk as never, format: 'jwk' }),
-        publicKey: createPublicKey({ key: stored.publicJwk as never, format: 'jwk' }),
-        publicJwk: stored.publicJwk,
-        createdAt: stored.createdAt,
-        retiredAt: stored.retiredAt,
+        kid: entry.kid,
+        alg: entry.alg,
+        privateKey: createPrivateKey({ key: entry.privateJwk as never, format: 'jwk' }),
+        publicKey: createPublicKey({ key: entry.publicJwk as never, format: 'jwk' }),
+        publicJwk: entry.publicJwk,
+        createdAt: entry.createdAt,
+        activeFrom: activeFrom(entry),
+        stored: entry,
       }
     })
   }
 
-  private generate(): KeySetRecord['keys'][number] {
+  private generate(now: number, from: number): StoredKey {
     const { alg } = this.options
     const { privateKey, publicKey } =
       alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const kid = randomSecret(12)
     const publicJwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' }
     const privateJwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg }
-    return { kid, alg, privateJwk, publicJwk, createdAt: this.options.now() }
+    return { kid, alg, privateJwk, publicJwk, createdAt: now, activeFrom: from }
   }
 
-  /** The shared record outlives any one key by far; it is rewritten on every rotation. */
-  private recordTtl(): number {
-    return 10 * 365 * 86_400 * 1000
+  private get retiredKeyGraceMs(): number {
+    return this.options.accessTokenTtl * 1000 + RETIRED_KEY_MARGIN_MS
   }
+}
+
+function activeFrom(key: StoredKey): number {
+  return key.activeFrom ?? key.createdAt
+}
+
+function sortNewestFirst(keys: StoredKey[]): StoredKey[] {
+  return [...keys].sort((a, b) => activeFrom(b) - activeFrom(a) || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0))
+}
+
+/**
+ * The set `keys` settles to at `now`, the same on every instance: one entry per
+ * kid; of several next keys (two writers raced) the earliest, ties to the
+ * smaller kid; retired keys only while a token they signed may be alive, i.e.
+ * for `graceMs` after the key that replaced them took over.
+ */
+function settle(keys: StoredKey[], now: number, graceMs: number): StoredKey[] {
+  const unique = sortNewestFirst([...new Map(keys.map((key) => [key.kid, key])).values()])
+  const taken = unique.filter((key) => activeFrom(key) <= now)
+  if (taken.length === 0) return unique
+  const next = unique
+    .filter((key) => activeFrom(key) > now)
+    .reduce<StoredKey | undefined>((best, key) => (best && !earlier(key, best) ? best : key), undefined)
+  const kept = [
+    ...(next ? [next] : []),
+    ...taken.filter((_, index) => index === 0 || now - activeFrom(taken[index - 1]!) <= graceMs),
+  ]
+  return kept.map((key, index) => {
+    const successor = kept[index - 1]
+    const { retiredAt: _previous, ...rest } = key
+    return successor ? { ...rest, retiredAt: activeFrom(successor) } : rest
+  })
+}
+
+function earlier(a: StoredKey, b: StoredKey): boolean {
+  return activeFrom(a) < activeFrom(b) || (activeFrom(a) === activeFrom(b) && a.kid < b.kid)
+}
+
+/** True when both sets hold the same kids (what matters for a write; the rest follows from them). */
+function sameKeys(a: StoredKey[], b: StoredKey[]): boolean {
+  if (a.length !== b.length) return false
+  const kids = new Set(a.map((key) => key.kid))
+  return b.every((key) => kids.has(key.kid))
 }

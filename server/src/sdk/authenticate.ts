@@ -1,0 +1,119 @@
+import { LRUCache } from 'lru-cache'
+import type { AccessTokenClaims } from '@boarding-pass/shared'
+import { AccessTokenError } from './errors.js'
+import { introspectAccessToken } from './introspect-access-token.js'
+import { checkVerifyOptions, verifyWithCheckedOptions, type VerifyAccessTokenOptions } from './verify-access-token.js'
+
+/** Who is calling, as a protected procedure sees it (`ctx.user`). */
+export interface AuthenticatedUser {
+  /** The user's stable id (the token's `sub`): key your data by this. */
+  id: string
+  /** The provider they signed in with. */
+  provider: string
+  /** The login the token belongs to (`sid`): what logout ends. */
+  loginId: string
+  /** Every claim of the verified token. */
+  claims: AccessTokenClaims
+}
+
+export interface AuthenticateOptions extends Omit<VerifyAccessTokenOptions, 'currentDate'> {
+  /**
+   * Also ask Boarding Pass (`auth.introspect`) whether the login is still alive,
+   * so a token of a login that has ended (logout, refresh-token reuse) is refused
+   * at once instead of when it expires. Costs a round trip per token per
+   * {@link revocationCacheTtl}. Default false: signature and claims only.
+   */
+  checkRevocation?: boolean
+  /** Seconds an "active" answer is reused for the same token (default 1; 0: ask on every request). */
+  revocationCacheTtl?: number
+  /** The clock `exp` is checked against, in ms (default `Date.now`). For tests. */
+  now?: () => number
+}
+
+/** Checks an `Authorization` header value and resolves to the caller, or rejects with an SDK error. */
+export type Authenticate = (authorization: string | null | undefined) => Promise<AuthenticatedUser>
+
+/** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+/** A revoked login stays revoked: "inactive" is remembered this long. */
+const INACTIVE_TTL_MS = 5 * 60_000
+const MAX_CACHED_TOKENS = 10_000
+
+/**
+ * Makes the function that turns an `Authorization` header into the caller, for
+ * any framework (the tRPC middleware {@link requireAccessToken} is built on it).
+ * Options are checked here, once: a wrong one fails at start, not per request.
+ *
+ * @throws {AccessTokenError} (from the returned function) `missing`, `malformed`, `expired`, `revoked`, …
+ * @throws {IssuerUnavailableError} (from the returned function) when Boarding Pass cannot be asked.
+ * @see https://www.rfc-editor.org/rfc/rfc6750 Bearer Token Usage
+ *
+ * @example
+ * ```ts
+ * const authenticate = createAuthenticator({ issuer, audience, checkRevocation: true })
+ * app.get('/notes', async (req, res) => {
+ *   const user = await authenticate(req.headers.authorization) // throws AccessTokenError
+ *   res.json(await notesOf(user.id))
+ * })
+ * ```
+ */
+export function createAuthenticator(options: AuthenticateOptions): Authenticate {
+  const checked = checkVerifyOptions(options, 'createAuthenticator')
+  const { now } = options
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('createAuthenticator: now must be a function')
+  const cacheTtl = options.revocationCacheTtl ?? 1
+  if (typeof cacheTtl !== 'number' || !Number.isFinite(cacheTtl) || cacheTtl < 0 || cacheTtl > 300) {
+    throw new TypeError('createAuthenticator: revocationCacheTtl must be a number of seconds from 0 to 300')
+  }
+  const revocation = options.checkRevocation ? new RevocationCheck(checked.url, cacheTtl * 1000) : undefined
+
+  return async function authenticate(authorization) {
+    const token = readBearerToken(authorization)
+    const claims = await verifyWithCheckedOptions(token, checked, now ? new Date(now()) : undefined)
+    if (revocation && !(await revocation.isActive(token, claims))) throw new AccessTokenError('revoked')
+    return { id: claims.sub, provider: claims.provider, loginId: claims.sid, claims }
+  }
+}
+
+/** The token of an `Authorization: Bearer …` value. */
+function readBearerToken(authorization: string | null | undefined): string {
+  if (authorization === undefined || authorization === null) throw new AccessTokenError('missing')
+  if (typeof authorization !== 'string') throw new AccessTokenError('malformed')
+  if (authorization.trim() === '') throw new AccessTokenError('missing')
+  const token = BEARER.exec(authorization.trim())?.[1]
+  if (!token) throw new AccessTokenError('malformed')
+  return token
+}
+
+/** Introspection answers per token, briefly remembered, one request in flight per token. */
+class RevocationCheck {
+  private readonly answers = new LRUCache<string, boolean>({ max: MAX_CACHED_TOKENS })
+  private readonly inFlight = new Map<string, Promise<boolean>>()
+
+  constructor(
+    private readonly url: string,
+    private readonly activeTtlMs: number,
+  ) {}
+
+  async isActive(token: string, claims: AccessTokenClaims): Promise<boolean> {
+    const key = `${claims.sid}\u0000${claims.jti}`
+    const known = this.answers.get(key)
+    if (known !== undefined) return known
+    // With no cache at all, do not share an answer either: one asked before a logout must not serve a request after it.
+    if (this.activeTtlMs === 0) return this.ask(token, claims, key)
+    let pending = this.inFlight.get(key)
+    if (!pending) {
+      pending = this.ask(token, claims, key).finally(() => this.inFlight.delete(key))
+      this.inFlight.set(key, pending)
+    }
+    return pending
+  }
+
+  private async ask(token: string, claims: AccessTokenClaims, key: string): Promise<boolean> {
+    const answer = await introspectAccessToken(token, { url: this.url })
+    const active = answer.active && answer.sid === claims.sid && answer.sub === claims.sub
+    if (!active) this.answers.set(key, false, { ttl: INACTIVE_TTL_MS })
+    else if (this.activeTtlMs > 0) this.answers.set(key, true, { ttl: this.activeTtlMs })
+    return active
+  }
+}

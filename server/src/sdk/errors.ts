@@ -1,0 +1,122 @@
+import type { Reason } from '@boarding-pass/shared'
+
+/**
+ * Why an access token was refused:
+ *
+ * - `missing`: no `Authorization: Bearer …` header (or an empty token)
+ * - `malformed`: not a compact JWS, unreadable claims, a required claim missing
+ *   or of the wrong type, `typ` other than `at+jwt`, no `kid`
+ * - `unsupported_algorithm`: `alg` outside the allow-list (`none` and `HS*` always are)
+ * - `unknown_key`: no key with its `kid` in the issuer's JWKS, even after a re-fetch
+ * - `bad_signature`: the signature does not verify (a tampered token)
+ * - `wrong_issuer`, `wrong_audience`: `iss` / `aud` are not the expected ones
+ * - `expired`: `exp` has passed (beyond the clock tolerance)
+ * - `revoked`: it verifies, but Boarding Pass says its login has ended (introspection)
+ */
+export type AccessTokenErrorCode =
+  | 'missing'
+  | 'malformed'
+  | 'unsupported_algorithm'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'expired'
+  | 'revoked'
+
+/** Every code a {@link BoardingPassError} can carry. */
+export type BoardingPassErrorCode = AccessTokenErrorCode | 'issuer_unavailable'
+
+const BRAND = Symbol.for('@boarding-pass/server/sdk:error')
+
+/**
+ * The one base class of the SDK's errors. `code` says what happened (a string
+ * union, for `switch`); `reason` is the wire contract's refusal reason to
+ * answer with.
+ *
+ * Use {@link isBoardingPassError} / {@link isAccessTokenError} rather than
+ * `instanceof` where two copies of this package may meet (bundles, duplicated
+ * installs): they recognise errors from any copy.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifyAccessToken(token, { issuer, audience })
+ * } catch (error) {
+ *   if (!isBoardingPassError(error)) throw error
+ *   switch (error.code) {
+ *     case 'expired': return askForRefresh()
+ *     case 'issuer_unavailable': return retryLater()
+ *     default: return refuse(error.reason) // 'invalid_token'
+ *   }
+ * }
+ * ```
+ */
+export abstract class BoardingPassError extends Error {
+  abstract readonly code: BoardingPassErrorCode
+  abstract readonly reason: Reason
+  readonly [BRAND] = true
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/**
+ * The access token cannot be accepted; `code` says why, `reason` is always
+ * `invalid_token` (RFC 6750 §3.1): answer 401 and let the client get a new token.
+ */
+export class AccessTokenError extends BoardingPassError {
+  override readonly name = 'AccessTokenError'
+  readonly reason = 'invalid_token' as const
+
+  constructor(
+    readonly code: AccessTokenErrorCode,
+    message: string = ACCESS_TOKEN_MESSAGES[code],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * Boarding Pass could not be asked (its JWKS or `auth.introspect` did not
+ * answer, or answered `store_unavailable`). Says nothing about the token:
+ * answer 503 and let the client retry, never 401.
+ */
+export class IssuerUnavailableError extends BoardingPassError {
+  override readonly name = 'IssuerUnavailableError'
+  readonly code = 'issuer_unavailable' as const
+  /** From the caller's side Boarding Pass is where login state lives; the contract's word for "cannot check it now". */
+  readonly reason = 'store_unavailable' as const
+
+  constructor(
+    message = 'Boarding Pass cannot be reached to check the access token; try again shortly.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** Messages for clients: what is wrong with the token, never a key, a claim value or a stack. */
+const ACCESS_TOKEN_MESSAGES: Record<AccessTokenErrorCode, string> = {
+  missing: 'An access token is required: send Authorization: Bearer <token>.',
+  malformed: 'The access token is malformed.',
+  unsupported_algorithm: 'The access token is signed with an algorithm that is not accepted.',
+  unknown_key: 'The access token is signed with an unknown key.',
+  bad_signature: 'The access token signature does not verify.',
+  wrong_issuer: 'The access token was issued by someone else.',
+  wrong_audience: 'The access token is meant for another audience.',
+  expired: 'The access token has expired.',
+  revoked: 'The access token belongs to a login that has ended.',
+}
+
+/** True for an error of this SDK, from any copy of the package. */
+export function isBoardingPassError(value: unknown): value is BoardingPassError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+}
+
+/** True for an {@link AccessTokenError}, from any copy of the package. */
+export function isAccessTokenError(value: unknown): value is AccessTokenError {
+  return isBoardingPassError(value) && value.reason === 'invalid_token'
+}

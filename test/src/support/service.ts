@@ -1,0 +1,68 @@
+import { inject } from 'vitest'
+import { startBoardingPass, type StartOptions, type TestInstance } from './boarding-pass.js'
+import { freePort } from './ports.js'
+import { startThirdPartyProvider, type ThirdPartyProvider } from './third-party-provider.js'
+
+/**
+ * One Boarding Pass service as deployed: a third-party OpenID provider
+ * (`acme`, a separate real `oidc-provider`), and one or more instances sharing
+ * the suite's real Redis and one PUBLIC_URL. The first instance listens on
+ * PUBLIC_URL's port, so the provider's redirects reach it.
+ */
+export interface Service {
+  idp: ThirdPartyProvider
+  publicUrl: string
+  /** The allowed redirect URI the flows in tests use: `{PUBLIC_URL}/callback`. */
+  redirectUri: string
+  instances: TestInstance[]
+  /** The first instance. */
+  bp: TestInstance
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  /** How many instances (default 1). */
+  instances?: number
+  /** More environment for every instance (TTLs, AUTH_REDIRECT_URIS, …), or a function of PUBLIC_URL making it. */
+  env?: Record<string, string | undefined> | ((publicUrl: string) => Record<string, string | undefined>)
+  /** Passed to every instance's `startApp`. */
+  options?: StartOptions
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const port = await freePort()
+  const publicUrl = `http://localhost:${port}`
+  const idp = await startThirdPartyProvider({ redirectUris: [`${publicUrl}/auth/callback`] })
+  const env = {
+    REDIS_URL: inject('redisUrl'),
+    PUBLIC_URL: publicUrl,
+    AUTH_PROVIDERS: 'acme',
+    AUTH_ACME_ISSUER: idp.issuer,
+    AUTH_ACME_ID: idp.clientId,
+    AUTH_ACME_SECRET: idp.clientSecret,
+    AUTH_ACME_NAME: 'Acme ID',
+    // Every test calls from 127.0.0.1, and limits are counted in the shared Redis: a file that tests them turns them on.
+    AUTH_RATE_LIMITS: 'off',
+    ...(typeof options.env === 'function' ? options.env(publicUrl) : options.env),
+  }
+  const instances: TestInstance[] = []
+  try {
+    instances.push(await startBoardingPass(env, port, options.options))
+    for (let i = 1; i < (options.instances ?? 1); i++) instances.push(await startBoardingPass(env, undefined, options.options))
+  } catch (error) {
+    await Promise.all(instances.map((instance) => instance.close()))
+    await idp.close()
+    throw error
+  }
+  return {
+    idp,
+    publicUrl,
+    redirectUri: `${publicUrl}/callback`,
+    instances,
+    bp: instances[0]!,
+    async close() {
+      await Promise.all(instances.map((instance) => instance.close()))
+      await idp.close()
+    },
+  }
+}
