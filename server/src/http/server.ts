@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { TRPCError, getErrorShape } from '@trpc/server'
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http'
 import { createContext } from '../context.js'
 import type { DevProvider } from '../dev-provider/index.js'
@@ -34,6 +35,7 @@ export function createRequestHandler(
     if (path.startsWith('/trpc/')) {
       res.setHeader('cache-control', 'no-store')
       if (applyCors(req, res, settings.corsOrigins)) return
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseTooLarge(services, req, res)
       const procedurePath = path.slice('/trpc/'.length)
       const query = url.length > path.length ? url.slice(path.length + 1) : ''
       if (settings.fastPath && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
@@ -48,7 +50,8 @@ export function createRequestHandler(
           const wait = errors
             .map((error) => (error.cause instanceof AuthError ? error.cause.retryAfter : undefined))
             .find(Boolean)
-          return wait ? { headers: { 'retry-after': String(wait) } } : {}
+          // tRPC sets its own Vary; an array is appended to it (CORS answers differ by Origin).
+          return { headers: { vary: ['Origin'], ...(wait ? { 'retry-after': String(wait) } : {}) } }
         },
         onError: ({ error, path }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.cause ?? error }, 'procedure failed')
@@ -88,4 +91,26 @@ export function createRequestHandler(
       else res.destroy()
     })
   }
+}
+
+/**
+ * A body declared larger than the limit is refused before a byte of it is read
+ * (tRPC would wait for it), with the answer tRPC gives for a body over its limit.
+ */
+function refuseTooLarge(services: Services, req: IncomingMessage, res: ServerResponse): void {
+  const error = new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' })
+  const path = (req.url ?? '').split('?')[0]!.slice('/trpc/'.length)
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    ctx: undefined,
+    error,
+    input: undefined,
+    path,
+    type: req.method === 'GET' ? 'query' : 'mutation',
+  })
+  const text = JSON.stringify({ error: shape })
+  res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' })
+  res.end(text)
+  req.resume()
+  services.logger.info({ path }, 'request body over the limit refused')
 }

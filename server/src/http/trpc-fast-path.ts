@@ -83,7 +83,7 @@ export async function tryFastPath(
   }
   const text = JSON.stringify(transformTRPCResponse(config, payload as never))
   const headers: Record<string, string | number> = {
-    vary: 'trpc-accept, accept',
+    vary: 'trpc-accept, accept, Origin',
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   }

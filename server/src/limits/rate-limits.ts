@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { AuthError } from '../errors.js'
 import type { Store } from '../store/index.js'
-import { StoreUnavailableError } from '../store/index.js'
+import { STORE_TIMEOUT_MS, StoreUnavailableError } from '../store/index.js'
 
 /** What is limited, and by what key. */
 export const LIMITS = {
@@ -39,11 +39,13 @@ export interface LimitSetting {
  */
 export class RateLimits {
   private readonly limiters = new Map<LimitName, RateLimiterAbstract>()
+  private readonly timeoutMs: number | undefined
 
   constructor(
     store: Store,
     private readonly settings: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> },
   ) {
+    this.timeoutMs = store.redisClient ? STORE_TIMEOUT_MS : undefined
     if (!settings.enabled) return
     for (const name of Object.keys(LIMITS) as LimitName[]) {
       const { points, duration } = settings.overrides[name] ?? LIMITS[name]
@@ -71,13 +73,26 @@ export class RateLimits {
   async consume(name: LimitName, key: string): Promise<void> {
     const limiter = this.limiters.get(name)
     if (!limiter) return
+    let timer: NodeJS.Timeout | undefined
     try {
-      await limiter.consume(key)
+      const consumed = limiter.consume(key)
+      if (this.timeoutMs === undefined) await consumed
+      else {
+        // A frozen Redis must not hang the request: fail as unavailable instead.
+        await Promise.race([
+          consumed,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('rate limiter: no answer from Redis')), this.timeoutMs)
+          }),
+        ])
+      }
     } catch (result) {
       if (result instanceof RateLimiterRes) {
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
       throw new StoreUnavailableError({ cause: result })
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

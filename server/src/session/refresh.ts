@@ -14,11 +14,10 @@ export async function refreshLogin(services: Services, refreshToken: string): Pr
   if (!parsed) throw new AuthError('invalid_grant')
   await services.limits.consume('refreshLogin', parsed.loginId)
   const ttl = settings.refreshTokenTtl * 1000
-  const previous = await store.refreshTokens.swap(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
-  if (!previous || previous.loginId !== parsed.loginId) {
-    if (!previous) await store.refreshTokens.delete(parsed.key)
-    throw new AuthError('invalid_grant')
-  }
+  // Only a token that exists is marked spent: a forged `<loginId>.<anything>` writes nothing,
+  // so it can never be mistaken for the reuse of a real one (and revoke someone else's login).
+  const previous = await store.refreshTokens.swapIfPresent(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
+  if (!previous || previous.loginId !== parsed.loginId) throw new AuthError('invalid_grant')
   if (previous.spent) {
     await revokeLogin(services, previous.loginId, 'refresh token reused')
     throw new AuthError('invalid_grant')

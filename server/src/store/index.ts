@@ -48,6 +48,9 @@ interface Backend extends AtomicOps {
 
 const PREFIX = 'bp:'
 
+/** How long a Redis operation may take before the request is answered `store_unavailable`. */
+export const STORE_TIMEOUT_MS = 1_000
+
 /**
  * The store: Redis when `redisUrl` is given, otherwise in-process. Start-up does
  * not wait for Redis: until it answers, every operation fails fast with
@@ -69,23 +72,33 @@ export async function createStore(options: { redisUrl?: string; maxPendingFlows:
 }
 
 function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Store {
+  const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
+  // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
+  // concatenated (unflattened) strings that cost ~3.5x the memory per record.
   const keyvFor = (backend: Backend) =>
-    new Keyv({ store: backend.adapter, namespace: '', useKeyPrefix: false, throwOnErrors: true })
+    new Keyv({
+      store: backend.adapter,
+      namespace: '',
+      useKeyPrefix: false,
+      throwOnErrors: true,
+      serialize: JSON.stringify,
+      deserialize: JSON.parse,
+    })
   const pendingKeyv = keyvFor(pending)
   const durableKeyv = pending === durable ? pendingKeyv : keyvFor(durable)
   return {
     kind,
     redisClient: durable.redisClient,
-    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`),
-    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`),
-    logins: new Table(durableKeyv, durable, `${PREFIX}login:`),
-    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`),
-    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`),
-    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`),
-    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`),
-    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`),
-    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`),
-    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`),
+    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs),
+    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs),
+    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs),
+    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs),
+    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs),
+    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs),
+    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs),
+    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs),
+    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs),
+    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()

@@ -44,6 +44,13 @@ export class BoundedMemoryStore implements AtomicOps {
     return previous
   }
 
+  async setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
+    const previous = this.cache.get(key)
+    if (previous === undefined) return undefined
+    this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })
+    return previous
+  }
+
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     if (this.cache.has(key)) return false
     this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })

@@ -59,6 +59,12 @@ export class RedisStore implements AtomicOps {
     return withTimeout(this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, GET: true }))
   }
 
+  async setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
+    return withTimeout(
+      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX', GET: true }),
+    )
+  }
+
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     const reply = await withTimeout(
       this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' }),

@@ -10,6 +10,8 @@ export interface AtomicOps {
   getDel(key: string): Promise<unknown>
   /** Writes and returns the previous value in one step (Redis SET … GET). */
   setGet(key: string, raw: unknown, ttlMs: number): Promise<unknown>
+  /** Like {@link setGet}, but writes nothing when the key is absent (Redis SET … XX GET). */
+  setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown>
   /** Writes only when the key is absent (Redis SET … NX); true when written. */
   setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
   /** Writes only when the key exists (Redis SET … XX); true when written. */
@@ -25,21 +27,23 @@ export class Table<T> {
     private readonly keyv: Keyv,
     private readonly atomic: AtomicOps,
     private readonly prefix: string,
+    /** How long an operation may take before it fails as unavailable (a frozen Redis must not hang requests). */
+    private readonly timeoutMs?: number,
   ) {}
 
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
   async put(key: string, value: T, ttlMs: number): Promise<void> {
-    await guard(this.keyv.set(this.prefix + key, value, ttlMs))
+    await this.guard(this.keyv.set(this.prefix + key, value, ttlMs))
   }
 
   /** The live value under `key`, or undefined. */
   async get(key: string): Promise<T | undefined> {
-    return (await guard(this.keyv.get<T>(this.prefix + key))) ?? undefined
+    return (await this.guard(this.keyv.get<T>(this.prefix + key))) ?? undefined
   }
 
   /** Removes `key`; removing an absent key is not an error. */
   async delete(key: string): Promise<void> {
-    await guard(this.keyv.delete(this.prefix + key))
+    await this.guard(this.keyv.delete(this.prefix + key))
   }
 
   /**
@@ -47,17 +51,25 @@ export class Table<T> {
    * (on several instances) race for the same key, exactly one gets the value.
    */
   async take(key: string): Promise<T | undefined> {
-    return this.decode(await guard(this.atomic.getDel(this.prefix + key)))
+    return this.decode(await this.guard(this.atomic.getDel(this.prefix + key)))
   }
 
   /** Replaces the value under `key` and returns the one it replaced, atomically. */
   async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(await guard(this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+    return this.decode(await this.guard(this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+  }
+
+  /**
+   * Replaces the value under `key` and returns the one it replaced, atomically,
+   * but only if there was one: an unknown key stays unknown.
+   */
+  async swapIfPresent(key: string, value: T, ttlMs: number): Promise<T | undefined> {
+    return this.decode(await this.guard(this.atomic.setXxGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
   }
 
   /** Stores `value` only if `key` holds nothing; true when this call stored it. */
   async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return guard(this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard(this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
   }
 
   /**
@@ -65,7 +77,11 @@ export class Table<T> {
    * deleted meanwhile (a revoked login) stays deleted.
    */
   async putIfPresent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return guard(this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard(this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+  }
+
+  private guard<R>(operation: Promise<R>): Promise<R> {
+    return guard(operation, this.timeoutMs)
   }
 
   private async encode(value: T, ttlMs: number): Promise<unknown> {
@@ -81,10 +97,17 @@ export class Table<T> {
 }
 
 /** Turns any backend failure into {@link StoreUnavailableError}, so no request hangs on it or leaks it. */
-async function guard<R>(operation: Promise<R>): Promise<R> {
+export async function guard<R>(operation: Promise<R>, timeoutMs?: number): Promise<R> {
+  let timer: NodeJS.Timeout | undefined
   try {
-    return await operation
+    if (timeoutMs === undefined) return await operation
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError()), timeoutMs)
+    })
+    return await Promise.race([operation, timeout])
   } catch (error) {
     throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -1,11 +1,19 @@
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import type { AccessTokenClaims, User } from '@boarding-pass/shared'
 import { StoreUnavailableError } from '../store/index.js'
+import { encodeHeader, parseCompactJws, signCompactJws, verifyCompactJws, type SigningAlg } from './compact-jws.js'
 import type { KeyRing } from './key-ring.js'
 import { randomSecret } from './secrets.js'
 
-/** Signs and verifies Boarding Pass access tokens. */
+/** Seconds of clock difference tolerated on `exp` and `iat`. */
+const CLOCK_TOLERANCE = 5
+
+/**
+ * Signs and verifies Boarding Pass access tokens: JWTs (`typ: at+jwt`, RFC 9068)
+ * signed with the key ring's current key, EdDSA or ES256 only.
+ */
 export class AccessTokens {
+  private readonly headers = new Map<string, string>()
+
   constructor(
     private readonly keys: KeyRing,
     private readonly options: { issuer: string; audience: string; ttl: number; now: () => number },
@@ -16,18 +24,23 @@ export class AccessTokens {
   }
 
   /** A JWT for `user` in login `loginId`, signed with the current key. */
-  async sign(user: User, loginId: string): Promise<string> {
+  sign(user: User, loginId: string): string {
     const key = this.signingKey()
+    const alg = key.alg as SigningAlg
+    let header = this.headers.get(key.kid)
+    if (!header) this.headers.set(key.kid, (header = encodeHeader(alg, key.kid)))
     const iat = Math.floor(this.options.now() / 1000)
-    return new SignJWT({ sid: loginId, provider: user.provider })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(this.options.issuer)
-      .setSubject(user.id)
-      .setAudience(this.options.audience)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.options.ttl)
-      .setJti(randomSecret(16))
-      .sign(key.privateKey)
+    const claims: AccessTokenClaims = {
+      iss: this.options.issuer,
+      sub: user.id,
+      aud: this.options.audience,
+      iat,
+      exp: iat + this.options.ttl,
+      jti: randomSecret(16),
+      sid: loginId,
+      provider: user.provider,
+    }
+    return signCompactJws(header, claims, key.privateKey, alg)
   }
 
   /** The current key; until the shared key set could be read (store down at start), signing waits for the store. */
@@ -40,29 +53,31 @@ export class AccessTokens {
   }
 
   /**
-   * The claims of a valid token, or undefined for anything else (malformed,
-   * unknown key, wrong issuer or audience, expired). Revocation is the caller's
-   * check: it needs the store.
+   * The claims of a valid token, or undefined for anything else: malformed, an
+   * algorithm other than the one its key was made for, an unknown key, a bad
+   * signature, another `typ`, issuer or audience, expired or issued in the
+   * future, or a claim missing or mistyped. Revocation is the caller's check: it
+   * needs the store.
    */
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
-    try {
-      const { kid, alg } = decodeProtectedHeader(token)
-      if (!kid || (alg !== 'EdDSA' && alg !== 'ES256')) return undefined
-      const key = await this.keys.publicKey(kid)
-      if (!key) return undefined
-      const { payload } = await jwtVerify(token, key, {
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        algorithms: [alg],
-        typ: 'at+jwt',
-        clockTolerance: 5,
-        currentDate: new Date(this.options.now()),
-        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'sid'],
-      })
-      return payload as unknown as AccessTokenClaims
-    } catch (error) {
-      if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) return undefined
-      throw error
+    const jws = parseCompactJws(token)
+    if (!jws) return undefined
+    const { header, payload } = jws
+    if (header.typ !== 'at+jwt' || header.crit !== undefined || typeof header.kid !== 'string') return undefined
+    if (header.alg !== 'EdDSA' && header.alg !== 'ES256') return undefined
+    const key = await this.keys.verificationKey(header.kid)
+    if (!key || !verifyCompactJws(jws, key.publicKey, key.alg as SigningAlg)) return undefined
+
+    const now = Math.floor(this.options.now() / 1000)
+    const { iss, sub, aud, iat, exp, jti, sid, provider } = payload
+    if (iss !== this.options.issuer) return undefined
+    if (!(aud === this.options.audience || (Array.isArray(aud) && aud.includes(this.options.audience)))) return undefined
+    if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= now - CLOCK_TOLERANCE) return undefined
+    if (typeof iat !== 'number' || !Number.isFinite(iat) || iat > now + CLOCK_TOLERANCE) return undefined
+    if (typeof payload.nbf === 'number' && payload.nbf > now + CLOCK_TOLERANCE) return undefined
+    if (typeof sub !== 'string' || typeof jti !== 'string' || typeof sid !== 'string' || typeof provider !== 'string') {
+      return undefined
     }
+    return { iss, sub, aud: aud as string | string[], iat, exp, jti, sid, provider }
   }
 }

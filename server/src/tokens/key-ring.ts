@@ -104,11 +104,25 @@ export class KeyRing {
 
   /** The public key for `kid`, re-reading the shared set once when it is not known here. */
   async publicKey(kid: string): Promise<KeyObject | undefined> {
-    const known = this.keys.find((key) => key.kid === kid)
-    if (known) return known.publicKey
-    await this.refresh()
-    return this.keys.find((key) => key.kid === kid)?.publicKey
+    return (await this.verificationKey(kid))?.publicKey
   }
+
+  /**
+   * The public key for `kid` with the algorithm it was made for. An unknown kid
+   * re-reads the shared set (a key another instance just published), at most
+   * once a second, so tokens with made-up kids cannot drive load onto the store.
+   */
+  async verificationKey(kid: string): Promise<{ publicKey: KeyObject; alg: string } | undefined> {
+    let known = this.keys.find((key) => key.kid === kid)
+    if (!known && this.options.now() - this.unknownKidReloadAt >= 1_000) {
+      this.unknownKidReloadAt = this.options.now()
+      await this.refresh()
+      known = this.keys.find((key) => key.kid === kid)
+    }
+    return known && { publicKey: known.publicKey, alg: known.alg }
+  }
+
+  private unknownKidReloadAt = 0
 
   /** Re-reads the shared set (coalescing concurrent calls). */
   async refresh(): Promise<void> {
