@@ -15,6 +15,7 @@ export function page(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)} · Boarding Pass</title>
 <style>
   :root { color-scheme: light dark; --ink: #14213d; --muted: #4a5568; --paper: #f7f4ee; --card: #fff; --accent: #1d4ed8; --danger: #b91c1c; }

@@ -24,7 +24,6 @@ const TYPES: Record<string, string> = {
  */
 export function createStaticHandler(root: string) {
   const base = normalize(root + sep)
-  let index: Buffer | undefined
 
   return async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false
@@ -49,7 +48,8 @@ export function createStaticHandler(root: string) {
       }
       return false
     }
-    index ??= await readFile(join(base, 'index.html')).catch(() => undefined)
+    // Read each time (the OS caches it): a rebuild while the server runs never serves a stale page.
+    const index = await readFile(join(base, 'index.html')).catch(() => undefined)
     if (!index) return false
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
