@@ -45,6 +45,8 @@ export function createRequestHandler(
         res,
         path: procedurePath,
         maxBodySize: MAX_BODY_BYTES,
+        // A batch is bounded: each call in it costs what a request costs.
+        maxBatchSize: 10,
         createContext: ({ req }) => createContext(services, req),
         responseMeta: ({ errors }) => {
           const wait = errors
