@@ -13,8 +13,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'boarding-pass' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // Epoch milliseconds (pino's default): formatting ISO dates per line showed in the hot path's profile.
       redact: {
+        // Top-level names only: wildcard paths made redaction a visible cost on every line (bench/).
         paths: [
           'clientCode',
           'serverCode',
@@ -25,14 +26,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           'clientSecret',
           'password',
           'authorization',
-          'headers.authorization',
-          'headers.cookie',
-          '*.clientCode',
-          '*.serverCode',
-          '*.refreshToken',
-          '*.accessToken',
-          '*.code',
-          '*.secret',
+          'cookie',
+          'token',
         ],
         censor: '[redacted]',
       },

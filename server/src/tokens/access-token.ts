@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { AccessTokenClaims, User } from '@boarding-pass/shared'
 import { StoreUnavailableError } from '../store/index.js'
 import { encodeHeader, parseCompactJws, signCompactJws, verifyCompactJws, type SigningAlg } from './compact-jws.js'
@@ -13,6 +14,14 @@ const CLOCK_TOLERANCE = 5
  */
 export class AccessTokens {
   private readonly headers = new Map<string, string>()
+  /**
+   * Tokens already verified, by their exact text: a token is immutable, so its
+   * signature need not be checked again on every call (the signature check is
+   * most of `auth.me`'s cost; see bench/). Only expiry is re-checked on a hit;
+   * revocation is always the caller's store check. An attacker cannot hit the
+   * cache without the exact token.
+   */
+  private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: 10_000 })
 
   constructor(
     private readonly keys: KeyRing,
@@ -60,6 +69,18 @@ export class AccessTokens {
    * needs the store.
    */
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
+    const cached = this.verified.get(token)
+    if (cached) {
+      if (cached.exp > Math.floor(this.options.now() / 1000) - CLOCK_TOLERANCE) return cached
+      this.verified.delete(token)
+      return undefined
+    }
+    const claims = await this.verifyUncached(token)
+    if (claims && token.length <= 4096) this.verified.set(token, claims)
+    return claims
+  }
+
+  private async verifyUncached(token: string): Promise<AccessTokenClaims | undefined> {
     const jws = parseCompactJws(token)
     if (!jws) return undefined
     const { header, payload } = jws
