@@ -4,7 +4,12 @@ import { spawn } from 'node:child_process'
 
 const vitePort = process.env.VITE_PORT ?? '5173'
 const apiPort = process.env.PORT ?? '3000'
-const env = { ...process.env, PORT: apiPort, PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${vitePort}`, API_PORT: apiPort }
+const env = {
+  ...process.env,
+  PORT: apiPort,
+  PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${vitePort}`,
+  API_PORT: apiPort,
+}
 
 const children = [
   spawn('pnpm', ['--filter', '@boarding-pass/server', 'dev'], { stdio: 'inherit', env }),
@@ -13,4 +18,8 @@ const children = [
 const stop = () => children.forEach((child) => child.kill('SIGTERM'))
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
-for (const child of children) child.on('exit', (code) => { stop(); process.exitCode = code ?? 0 })
+for (const child of children)
+  child.on('exit', (code) => {
+    stop()
+    process.exitCode = code ?? 0
+  })
