@@ -73,3 +73,31 @@ export async function signIn(page: Page, baseUrl: string, provider: string, name
 export async function storageOf(page: Page): Promise<{ session: Record<string, string>; local: Record<string, string> }> {
   return page.evaluate(() => ({ session: { ...sessionStorage }, local: { ...localStorage } }))
 }
+
+/** What the desktop's "Sign in with your phone" panel shows. */
+export interface CrossDeviceCode {
+  userCode: string
+  /** `verificationUriComplete`, from the visible link beside the QR code. */
+  link: string
+  /** The `deviceName` the page sent. */
+  deviceName: string
+}
+
+/** On the app's sign-in page: "Sign in with your phone", then reads the code, the link and the device name off the panel. */
+export async function startCrossDevice(page: Page, baseUrl: string): Promise<CrossDeviceCode> {
+  if (new URL(page.url()).pathname !== '/' || !page.url().startsWith(baseUrl)) await page.goto(`${baseUrl}/`)
+  await page.click(byTestId('cross-device-start'))
+  return readCrossDeviceCode(page)
+}
+
+/** Reads the code, link and device name the phone panel shows (once it shows them). */
+export async function readCrossDeviceCode(page: Page): Promise<CrossDeviceCode> {
+  const userCode = await textOf(page, 'cross-device-user-code')
+  const link = (await page.locator(byTestId('cross-device-link')).getAttribute('href')) ?? ''
+  return { userCode, link, deviceName: await textOf(page, 'cross-device-device-name') }
+}
+
+/** Waits until the phone panel's live status is in `phase` (`waiting`, `opened`, …). */
+export async function waitForCrossDevicePhase(page: Page, phase: string): Promise<void> {
+  await page.locator(`${byTestId('cross-device')}[data-phase="${phase}"]`).waitFor()
+}

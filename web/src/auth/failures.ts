@@ -2,7 +2,15 @@ import { TRPCClientError } from '@trpc/client'
 import { isCallbackError, isReason, type CallbackError, type Reason } from '@boarding-pass/shared'
 
 /** Problems the app itself detects, with no server reason behind them. */
-export const CLIENT_PROBLEMS = ['network', 'flow_not_found', 'interrupted', 'session_ended', 'unexpected'] as const
+export const CLIENT_PROBLEMS = [
+  'network',
+  'flow_not_found',
+  'interrupted',
+  'session_ended',
+  'unexpected',
+  'cross_device_denied',
+  'cross_device_expired',
+] as const
 
 /** One of {@link CLIENT_PROBLEMS}. */
 export type ClientProblem = (typeof CLIENT_PROBLEMS)[number]
@@ -110,6 +118,15 @@ const CLIENT_WORDING: Record<ClientProblem, Wording> = {
   unexpected: {
     title: 'Something went wrong',
     message: 'The service gave an answer this page did not expect. Try again.',
+  },
+  cross_device_denied: {
+    title: 'Declined on your phone',
+    message:
+      'The sign-in was declined on the other device, so nothing was shared with this one. Start again if that was a mistake.',
+  },
+  cross_device_expired: {
+    title: 'The code expired',
+    message: 'Nobody finished signing in with that code in time. Start again to get a new code.',
   },
 }
 

@@ -206,31 +206,60 @@ export const useAuthStore = defineStore('auth', () => {
     })
     if (!flow) return fail(failureForProblem('flow_not_found'))
 
+    sessionStorage.setItem(COMPLETING_KEY, flow.provider)
+    try {
+      await redeem(flow.clientCode, callback.serverCode)
+    } catch (error) {
+      // A reload aborts the request: leave the marker, so the next page load can say what happened.
+      if (unloading) return
+      sessionStorage.removeItem(COMPLETING_KEY)
+      return fail(toFailure(error))
+    }
+    sessionStorage.removeItem(COMPLETING_KEY)
+    await verify()
+  }
+
+  /**
+   * Steps 3–4 for a Server Code that came another way than through `/callback`:
+   * a phone approved a cross-device flow this tab started. The login it opens is
+   * the same as a redirect login's (saved, refreshed, shared with other tabs).
+   * A refusal returns the tab to idle and is thrown for the caller to show.
+   */
+  async function signInWithCodes(clientCode: string, serverCode: string): Promise<void> {
+    try {
+      await redeem(clientCode, serverCode)
+    } catch (error) {
+      if (status.value === 'completing') status.value = 'idle'
+      throw error
+    }
+    await verify()
+  }
+
+  /**
+   * Step 3, however the Server Code arrived: `auth.complete` with both codes, and
+   * the tokens become this tab's login. Throws what the call threw (recorded
+   * unless the page is being left).
+   */
+  async function redeem(clientCode: string, serverCode: string): Promise<void> {
     status.value = 'completing'
     failure.value = undefined
-    sessionStorage.setItem(COMPLETING_KEY, flow.provider)
     const step = log.record({
       stage: 3,
       title: 'Redeem both codes',
       action: 'auth.complete',
-      sent: { clientCode: mask(flow.clientCode), serverCode: mask(callback.serverCode) },
+      sent: { clientCode: mask(clientCode), serverCode: mask(serverCode) },
     })
     try {
-      const response = await api.auth.complete.mutate({ clientCode: flow.clientCode, serverCode: callback.serverCode })
+      const response = await api.auth.complete.mutate({ clientCode, serverCode })
       log.settle(step, { received: describeTokens(response), note: 'Client Code forgotten; access token kept in memory only.' })
       const previous = session
       const shared = accept(response, crypto.randomUUID(), 0)
       tabs.post({ type: 'tokens', tokens: shared })
       if (previous && previous.sessionKey !== shared.sessionKey) void endLogin(previous.refreshToken)
     } catch (error) {
-      // A reload aborts the request: leave the marker, so the next page load can say what happened.
-      if (unloading) return
-      log.settle(step, { status: 'failed', received: { reason: reasonOf(error) ?? 'no answer' } })
-      sessionStorage.removeItem(COMPLETING_KEY)
-      return fail(toFailure(error))
+      if (!unloading) log.settle(step, { status: 'failed', received: { reason: reasonOf(error) ?? 'no answer' } })
+      throw error
     }
-    sessionStorage.removeItem(COMPLETING_KEY)
-    await verify()
   }
 
   /** Step 4: `auth.me` with the Bearer token (refreshed first when needed). */
@@ -522,10 +551,16 @@ export const useAuthStore = defineStore('auth', () => {
     refreshCount,
     verifiedAt,
     steps: log.steps,
+    /** For the cross-device store: its steps go into the same inspector. */
+    recordStep: log.record,
+    settleStep: log.settle,
+    settleSteps: log.settleAll,
+    clearSteps: log.clear,
     isSignedIn,
     init,
     loadProviders,
     signIn,
+    signInWithCodes,
     verify,
     refresh: () => refresh('manual'),
     signOut,

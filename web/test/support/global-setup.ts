@@ -8,6 +8,10 @@ declare module 'vitest' {
     apiUrl: string
     /** The same, with access tokens that live 2 seconds. */
     shortLivedApiUrl: string
+    /** Another, for the cross-device tests alone (their codes and starts count against its rate limits only). */
+    crossDeviceApiUrl: string
+    /** The same, with cross-device codes that expire after 2 seconds. */
+    quickExpiryApiUrl: string
   }
 }
 
@@ -20,6 +24,8 @@ const apps: App[] = []
 export async function setup(project: TestProject): Promise<void> {
   project.provide('apiUrl', await start({}))
   project.provide('shortLivedApiUrl', await start({ AUTH_ACCESS_TOKEN_TTL: '2' }))
+  project.provide('crossDeviceApiUrl', await start({}))
+  project.provide('quickExpiryApiUrl', await start({ AUTH_CROSS_DEVICE_TTL: '2' }))
 }
 
 export async function teardown(): Promise<void> {
