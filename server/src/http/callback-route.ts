@@ -35,7 +35,7 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
         200,
         page(
           'Signed in',
-          `<span class="badge">Boarding Pass</span>
+          `<span class="badge">Approved</span>
 <h1 data-test-id="link-done">Your other device is signed in</h1>
 <p>You can close this page. Nothing else is needed on this phone.</p>`,
         ),
@@ -51,7 +51,7 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
         200,
         page(
           'Not signed in',
-          `<h1 data-test-id="link-failed">Nothing was signed in</h1><p>${why} The other device has been told.</p>`,
+          `<h1 data-test-id="link-failed">Nothing was signed in</h1><p class="notice">${why} The other device has been told.</p>`,
         ),
       )
     }

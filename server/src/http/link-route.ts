@@ -62,7 +62,10 @@ export function createLinkRoute(services: Services) {
         return sendPage(
           res,
           outcome.status,
-          page(outcome.title, `<h1>${escapeHtml(outcome.title)}</h1><p>${escapeHtml(outcome.message)}</p>${codeForm()}`),
+          page(
+            outcome.title,
+            `<h1>${escapeHtml(outcome.title)}</h1><p class="notice" role="alert">${escapeHtml(outcome.message)}</p>${codeForm()}`,
+          ),
         )
     }
   }
@@ -123,7 +126,7 @@ function codeForm(): string {
 function entryPage(): string {
   return page(
     'Sign in on another device',
-    `<span class="badge">Boarding Pass</span>
+    `<span class="badge">Sign in from your phone</span>
 <h1>Sign in on another device</h1>
 <p>Type the code that your TV, computer or terminal is showing.</p>
 ${codeForm()}`,
@@ -133,7 +136,7 @@ ${codeForm()}`,
 function confirmPage(services: Services, outcome: Extract<LinkOutcome, { kind: 'confirm' }>): string {
   const { flow } = outcome
   const seconds = Math.max(0, Math.round((services.now() - flow.createdAt) / 1000))
-  const ago = seconds < 60 ? `${seconds} seconds ago` : `${Math.round(seconds / 60)} minutes ago`
+  const ago = seconds < 5 ? 'just now' : seconds < 90 ? `${seconds} seconds ago` : `${Math.round(seconds / 60)} minutes ago`
   const providers = services.providers.list()
   const fixed = flow.provider ? providers.find((p) => p.id === flow.provider) : undefined
   const choice = fixed
@@ -149,7 +152,7 @@ function confirmPage(services: Services, outcome: Extract<LinkOutcome, { kind: '
     : '<p class="warning" role="alert"><strong>Warning:</strong> the device that asked is on a different network from this one. If it is not right next to you, decline.</p>'
   return page(
     'Is this you?',
-    `<span class="badge">Boarding Pass</span>
+    `<span class="badge">Is this you?</span>
 <h1>Sign in on your other device?</h1>
 <p>A device is asking to be signed in to <strong>${escapeHtml(new URL(services.settings.publicUrl).host)}</strong> with your account.</p>
 <dl class="facts">
