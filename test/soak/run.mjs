@@ -10,7 +10,7 @@
 // Phase 2: a flood of SOAK_FLOOD (default 100,000) abandoned `auth.start`
 // calls against one instance on the in-process store (AUTH_MAX_PENDING_FLOWS
 // default 100,000). Invariants: its RSS stays under SOAK_FLOOD_MB (default
-// 512 MB; see FLOOD_MB below), zero 5xx, and it still serves a whole login afterwards.
+// 256 MB; see FLOOD_MB below), zero 5xx, and it still serves a whole login afterwards.
 //
 // Every request goes to 127.0.0.1. Bounded in count and in time (< 3 min).
 import { execFileSync, spawn } from 'node:child_process'
@@ -32,7 +32,7 @@ const FLOOD_SECONDS = positive('SOAK_FLOOD_SECONDS', 75)
 // The bound: about 2.2 KB of live heap per pending flow (measured with --expose-gc: 245 MB heap at
 // 100,000 flows, flat beyond), so 100,000 flows ≈ 215 MB of heap and ~450 MB RSS with V8's slack. 256 MB
 // RSS holds only up to about AUTH_MAX_PENDING_FLOWS=50,000 (docs/threat-model.md, DoS).
-const FLOOD_MB = positive('SOAK_FLOOD_MB', 512)
+const FLOOD_MB = positive('SOAK_FLOOD_MB', 256)
 /** AUTH_MAX_PENDING_FLOWS for the flood instance (the server's default, 100,000, unless set). */
 const MAX_PENDING = process.env.SOAK_MAX_PENDING_FLOWS ? String(positive('SOAK_MAX_PENDING_FLOWS', 100_000)) : undefined
 /**
