@@ -5,7 +5,7 @@ import { AuthError } from '../errors.js'
 import { StoreUnavailableError } from '../store/index.js'
 import { clientAddress } from './client-address.js'
 import { page } from './html.js'
-import { sendPage } from './headers.js'
+import { sendPage, sendUnavailablePage } from './headers.js'
 
 /**
  * `GET /auth/callback`: the provider's redirect target (step 2). A live flow
@@ -74,12 +74,7 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
       )
     }
     if (error instanceof StoreUnavailableError) {
-      res.setHeader('retry-after', '5')
-      return sendPage(
-        res,
-        503,
-        page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'),
-      )
+      return sendUnavailablePage(res)
     }
     throw error
   }

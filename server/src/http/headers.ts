@@ -1,3 +1,4 @@
+import { page } from './html.js'
 import type { ServerResponse } from 'node:http'
 
 /** Headers every response carries, whatever it is. */
@@ -46,6 +47,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   })
   res.end(text)
+}
+
+/** The page for a store (or provider) that does not answer: 503, try again shortly. */
+export function sendUnavailablePage(res: ServerResponse): void {
+  res.setHeader('retry-after', '5')
+  sendPage(res, 503, page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'))
 }
 
 /** Sends one of the server-rendered HTML pages. */

@@ -7,7 +7,7 @@ import { BodyTooLargeError, readForm } from './body.js'
 import { clientAddress } from './client-address.js'
 import { readCookie, strictCookie } from './cookies.js'
 import { escapeHtml, page } from './html.js'
-import { pageCsp, sendPage } from './headers.js'
+import { pageCsp, sendPage, sendUnavailablePage } from './headers.js'
 
 const COOKIE = 'bp_link'
 
@@ -102,12 +102,7 @@ export function createLinkRoute(services: Services) {
     } catch (error) {
       if (error instanceof BodyTooLargeError) return sendPage(res, 413, page('Too large', '<h1>That request was too large</h1>'))
       if (error instanceof StoreUnavailableError || (error instanceof AuthError && error.reason === 'store_unavailable')) {
-        res.setHeader('retry-after', '5')
-        return sendPage(
-          res,
-          503,
-          page('Try again', '<h1>Please try again in a moment</h1><p>The service is briefly unavailable.</p>'),
-        )
+        return sendUnavailablePage(res)
       }
       throw error
     }
