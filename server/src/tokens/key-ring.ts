@@ -56,7 +56,6 @@ interface LoadedKey {
 export class KeyRing {
   /** Newest `activeFrom` first. */
   private keys: LoadedKey[] = []
-  private loadedAt = 0
   private reload: Promise<boolean> | undefined
 
   constructor(
@@ -155,11 +154,6 @@ export class KeyRing {
     }
   }
 
-  /** How long since the set was read from the store, in ms. */
-  get age(): number {
-    return this.options.now() - this.loadedAt
-  }
-
   /** The set as it should be at `now`, or undefined when `stored` needs no change. */
   private plan(stored: StoredKey[], now: number): StoredKey[] | undefined {
     let keys = settle(stored, now, this.retiredKeyGraceMs)
@@ -219,7 +213,6 @@ export class KeyRing {
   /** Reads the shared set; false when there is none. */
   private async load(): Promise<boolean> {
     const record = await this.store.keySets.get(KEY_SET)
-    this.loadedAt = this.options.now()
     if (!record || record.keys.length === 0) return false
     this.adopt(record.keys)
     return true
