@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type {} from 'vitest'
 import type { TestProject } from 'vitest/node'
 import { freePort } from './ports.js'
+import { waitForPong } from './redis-server.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,31 +32,11 @@ export async function setup(project: TestProject): Promise<void> {
       stdio: 'ignore',
     },
   )
-  await waitForRedis(port)
+  await waitForPong(port)
   project.provide('redisUrl', `redis://127.0.0.1:${port}`)
 }
 
 export async function teardown(): Promise<void> {
   redis?.kill('SIGTERM')
   if (dir) rmSync(dir, { recursive: true, force: true })
-}
-
-async function waitForRedis(port: number): Promise<void> {
-  const { createConnection } = await import('node:net')
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.write('PING\r\n')
-      })
-      socket.once('data', (data) => {
-        socket.destroy()
-        resolve(data.toString().startsWith('+PONG'))
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`redis-server did not start on port ${port}`)
 }

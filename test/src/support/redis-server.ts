@@ -54,7 +54,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   }
 }
 
-async function waitForPong(port: number): Promise<void> {
+/** Resolves once a redis-server on `port` answers PING (10 s at most). */
+export async function waitForPong(port: number): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../support/ports.js'
+import { waitForPong } from '../../support/redis-server.js'
 
 /**
  * A redis-server of the test's own, on a fixed port, that the test starts,
@@ -80,21 +80,4 @@ export async function controlledRedis(): Promise<ControlledRedis> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-async function waitForPong(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'))
-      socket.once('data', (data) => {
-        socket.destroy()
-        resolve(data.toString().startsWith('+PONG'))
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`redis-server did not start on port ${port}`)
 }
