@@ -14,6 +14,8 @@ export interface ProviderSettings {
   clientId: string
   clientSecret: string
   scopes: string[]
+  /** How the client authenticates at the token endpoint; unset: client_secret_basic unless the provider offers only post. */
+  tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
   /** github only: web and API base URLs (GitHub Enterprise Server, or a test double). */
   githubUrl?: string
   githubApiUrl?: string
@@ -248,6 +250,10 @@ function parseProvider(
       problems.push({ variable: `${prefix}${name}`, message: 'must be an absolute http(s) URL' })
     }
   }
+  const tokenAuthMethod = read('TOKEN_AUTH_METHOD')
+  if (tokenAuthMethod && tokenAuthMethod !== 'client_secret_basic' && tokenAuthMethod !== 'client_secret_post') {
+    problems.push({ variable: `${prefix}TOKEN_AUTH_METHOD`, message: 'must be client_secret_basic or client_secret_post' })
+  }
   if (!clientId || !clientSecret || (kind === 'oidc' && !issuer)) return undefined
 
   const defaultScopes = kind === 'github' ? 'read:user user:email' : 'openid profile email'
@@ -262,6 +268,7 @@ function parseProvider(
     clientId,
     clientSecret,
     scopes,
+    tokenAuthMethod: tokenAuthMethod as ProviderSettings['tokenAuthMethod'],
     githubUrl: kind === 'github' ? (read('URL') ?? 'https://github.com').replace(/\/+$/, '') : undefined,
     githubApiUrl: kind === 'github' ? (read('API_URL') ?? 'https://api.github.com').replace(/\/+$/, '') : undefined,
   }

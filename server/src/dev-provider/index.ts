@@ -9,6 +9,8 @@ export interface DevClient {
   clientId: string
   clientSecret: string
   redirectUris: string[]
+  /** How the client must authenticate at the token endpoint (oidc-provider's default: client_secret_basic). */
+  tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
 }
 
 /** A running development provider, mounted at its issuer's path. */
@@ -36,7 +38,7 @@ export function createDevProvider(options: { issuer: string; clients: DevClient[
       redirect_uris: client.redirectUris,
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: client.tokenAuthMethod ?? 'client_secret_basic',
     })),
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,

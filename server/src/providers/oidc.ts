@@ -11,6 +11,8 @@ export interface OidcProviderOptions {
   clientSecret: string
   scopes: string[]
   redirectUri: string
+  /** Forces the token endpoint's client authentication; unset: basic unless the provider offers only post. */
+  tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
   /** Rewrites server-to-server requests (the built-in provider is reached on the bind address). */
   fetch?: typeof fetch
 }
@@ -75,13 +77,24 @@ export class OidcProvider implements IdentityProvider {
   private async discover(): Promise<client.Configuration> {
     const issuer = new URL(this.options.issuer)
     const insecure = issuer.protocol === 'http:'
-    const config = await client.discovery(
-      issuer,
-      this.options.clientId,
-      undefined,
-      client.ClientSecretPost(this.options.clientSecret),
-      { execute: insecure ? [client.allowInsecureRequests] : [], timeout: 10 },
-    )
+    const { clientId, clientSecret } = this.options
+    let config = await client.discovery(issuer, clientId, undefined, client.ClientSecretBasic(clientSecret), {
+      execute: insecure ? [client.allowInsecureRequests] : [],
+      timeout: 10,
+    })
+    // client_secret_basic is what a client registered without saying otherwise uses (OIDC
+    // Core §9, RFC 6749 §2.3.1); client_secret_post only when the provider offers nothing else.
+    const methods = config.serverMetadata().token_endpoint_auth_methods_supported
+    const post =
+      this.options.tokenAuthMethod === 'client_secret_post' ||
+      (!this.options.tokenAuthMethod &&
+        methods &&
+        !methods.includes('client_secret_basic') &&
+        methods.includes('client_secret_post'))
+    if (post) {
+      config = new client.Configuration(config.serverMetadata(), clientId, undefined, client.ClientSecretPost(clientSecret))
+      if (insecure) client.allowInsecureRequests(config)
+    }
     if (this.options.fetch) config[client.customFetch] = this.options.fetch
     return config
   }

@@ -54,6 +54,7 @@ export function createProviders(settings: Settings, extra: IdentityProvider[] = 
       clientSecret: provider.clientSecret,
       scopes: provider.scopes,
       redirectUri,
+      tokenAuthMethod: provider.tokenAuthMethod,
     })
   })
   return new ProviderRegistry([...extra, ...configured])

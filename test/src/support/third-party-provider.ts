@@ -14,10 +14,19 @@ export interface ThirdPartyProvider {
  * Starts a separate `oidc-provider` instance (not Boarding Pass's development
  * provider) with one client registered for `redirectUris`.
  */
-export async function startThirdPartyProvider(options: { redirectUris: string[]; port?: number }): Promise<ThirdPartyProvider> {
+export async function startThirdPartyProvider(options: {
+  redirectUris: string[]
+  port?: number
+  tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
+}): Promise<ThirdPartyProvider> {
   const port = options.port ?? (await freePort())
   const issuer = `http://127.0.0.1:${port}/oidc`
-  const client = { clientId: 'acme-client', clientSecret: 'acme-secret-for-tests-only', redirectUris: options.redirectUris }
+  const client = {
+    clientId: 'acme-client',
+    clientSecret: 'acme-secret-for-tests-only',
+    redirectUris: options.redirectUris,
+    tokenAuthMethod: options.tokenAuthMethod,
+  }
   const provider = createDevProvider({ issuer, clients: [client], title: 'Acme ID' })
   const server = createServer((req, res) => {
     if (!provider.handle(req, res)) {
