@@ -3,10 +3,15 @@ import { AuthError } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { STORE_TIMEOUT_MS, StoreUnavailableError } from '../store/index.js'
 
-/** What is limited, and by what key. */
+/**
+ * What is limited, and by what key, by default: generous enough for an office
+ * behind one NAT address and a test suite on one machine, tight enough that
+ * guessing or flooding from one address stops quickly. Each is a setting
+ * (AUTH_RATE_LIMIT_<NAME>=N/S).
+ */
 export const LIMITS = {
   /** `auth.start` per client address. */
-  start: { points: 30, duration: 60 },
+  start: { points: 100, duration: 60 },
   /** `auth.complete` per client address. */
   complete: { points: 60, duration: 60 },
   /** `auth.refresh` per client address. */
@@ -14,13 +19,13 @@ export const LIMITS = {
   /** `auth.refresh` per login. */
   refreshLogin: { points: 20, duration: 60 },
   /** `GET /auth/callback` per client address. */
-  callback: { points: 30, duration: 60 },
+  callback: { points: 60, duration: 60 },
   /** `GET /auth/callback` per flow (its `state`). */
   callbackFlow: { points: 5, duration: 600 },
   /** User codes tried on `/link` per client address (brute force of user codes). */
-  userCode: { points: 10, duration: 60 },
+  userCode: { points: 30, duration: 60 },
   /** `auth.watch` and `auth.poll` per client address. */
-  status: { points: 120, duration: 60 },
+  status: { points: 300, duration: 60 },
 } as const
 
 export type LimitName = keyof typeof LIMITS
