@@ -5,7 +5,7 @@ import { createApiClient } from '../api/client'
 import { CALLBACK_PATH, callbackUri, takeCallbackParams, type CallbackParams } from '../auth/callback-url'
 import { failureForCallbackValue, failureForProblem, reasonOf, toFailure, type AuthFailure } from '../auth/failures'
 import { forgetExpiredFlows, rememberFlow, takeFlow } from '../auth/flow-storage'
-import { createStepLog, type FlowStep } from '../auth/inspector'
+import { clientCodeStep, createStepLog, type FlowStep } from '../auth/inspector'
 import { mask } from '../auth/mask'
 import { leaveFor } from '../auth/navigation'
 import { clearSession, loadSession, saveSession, type SavedSession } from '../auth/saved-session'
@@ -122,14 +122,7 @@ export const useAuthStore = defineStore('auth', () => {
     let step: FlowStep | undefined
     try {
       const pair = await createClientCodePair()
-      log.record({
-        stage: 0,
-        title: 'Make the Client Code',
-        action: 'createClientCodePair()',
-        received: { clientCode: mask(pair.clientCode), clientCodeHash: mask(pair.clientCodeHash), hashMethod: pair.hashMethod },
-        note: 'The Client Code stays in this tab until step 3; only its hash is sent.',
-        status: 'done',
-      })
+      log.record(clientCodeStep(pair, 'The Client Code stays in this tab until step 3; only its hash is sent.'))
       const input = {
         provider: providerId,
         clientCodeHash: pair.clientCodeHash,

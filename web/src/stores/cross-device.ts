@@ -6,7 +6,7 @@ import { describeThisDevice } from '../auth/device-name'
 import { forgetDeviceFlow, pendingDeviceFlow, rememberDeviceFlow, type DeviceFlowView } from '../auth/device-flow-storage'
 import { failureForProblem, reasonOf, toFailure, type AuthFailure } from '../auth/failures'
 import { watchFlowStatus, type StatusTransport } from '../auth/flow-watch'
-import type { FlowStep } from '../auth/inspector'
+import { clientCodeStep, type FlowStep } from '../auth/inspector'
 import { mask } from '../auth/mask'
 import { useAuthStore } from './auth'
 
@@ -99,14 +99,12 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
     let step: FlowStep | undefined
     try {
       const pair = await createClientCodePair()
-      auth.recordStep({
-        stage: 0,
-        title: 'Make the Client Code',
-        action: 'createClientCodePair()',
-        received: { clientCode: mask(pair.clientCode), clientCodeHash: mask(pair.clientCodeHash), hashMethod: pair.hashMethod },
-        note: 'The Client Code stays in this tab until step 3; only its hash is sent. The phone never sees either.',
-        status: 'done',
-      })
+      auth.recordStep(
+        clientCodeStep(
+          pair,
+          'The Client Code stays in this tab until step 3; only its hash is sent. The phone never sees either.',
+        ),
+      )
       const input = {
         mode: 'cross-device' as const,
         clientCodeHash: pair.clientCodeHash,
