@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './ports.js'
+import { reservablePort } from './ports.js'
 
 /** A private redis-server for a test that needs to stop it (the suite's shared Redis must stay up). */
 export interface PrivateRedis {
@@ -18,7 +18,7 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort()
+  const port = await reservablePort()
   const dir = mkdtempSync(join(tmpdir(), 'bp-redis-private-'))
   let child: ChildProcess
   let exited: Promise<void>

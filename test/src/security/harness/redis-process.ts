@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../../support/ports.js'
+import { reservablePort } from '../../support/ports.js'
 import { waitForPong } from '../../support/redis-server.js'
 
 /**
@@ -27,7 +27,7 @@ export interface ControlledRedis {
 
 /** A controlled Redis on a free port, not started yet. */
 export async function controlledRedis(): Promise<ControlledRedis> {
-  const port = await freePort()
+  const port = await reservablePort()
   const dir = mkdtempSync(join(tmpdir(), 'bp-redis-faults-'))
   let child: ChildProcess | undefined
   let exited: Promise<void> = Promise.resolve()
