@@ -35,3 +35,11 @@ export const DEFAULT_MESSAGES: Record<Reason, string> = {
 export function toTRPCError(error: AuthError): TRPCError {
   return new TRPCError({ code: REASONS[error.reason], message: error.message, cause: error })
 }
+
+/** Seconds to wait before retrying, for the `Retry-After` header, when a failure says (rate limits). */
+export function retryAfterOf(errors: readonly (TRPCError | undefined)[]): number | undefined {
+  for (const error of errors) {
+    if (error?.cause instanceof AuthError && error.cause.retryAfter) return error.cause.retryAfter
+  }
+  return undefined
+}

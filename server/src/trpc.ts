@@ -66,7 +66,6 @@ async function mapReasons<R extends { ok: boolean; error?: { cause?: unknown } }
 }
 
 export const router = t.router
-export const createCallerFactory = t.createCallerFactory
 
 /** A procedure anyone may call. */
 export const publicProcedure = t.procedure.use(({ next }) => mapReasons(() => next()))

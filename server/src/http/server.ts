@@ -5,7 +5,7 @@ import { createContext } from '../context.js'
 import type { DevProvider } from '../dev-provider/index.js'
 import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
-import { AuthError } from '../errors.js'
+import { retryAfterOf } from '../errors.js'
 import { handleCallback } from './callback-route.js'
 import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
@@ -49,9 +49,7 @@ export function createRequestHandler(
         maxBatchSize: 10,
         createContext: ({ req }) => createContext(services, req),
         responseMeta: ({ errors }) => {
-          const wait = errors
-            .map((error) => (error.cause instanceof AuthError ? error.cause.retryAfter : undefined))
-            .find(Boolean)
+          const wait = retryAfterOf(errors)
           // tRPC sets its own Vary; an array is appended to it (CORS answers differ by Origin).
           return { headers: { vary: ['Origin'], ...(wait ? { 'retry-after': String(wait) } : {}) } }
         },

@@ -8,7 +8,7 @@ import {
 } from '@trpc/server'
 import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { createContext } from '../context.js'
-import { AuthError } from '../errors.js'
+import { retryAfterOf } from '../errors.js'
 import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
 
@@ -87,7 +87,7 @@ export async function tryFastPath(
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   }
-  const wait = error?.cause instanceof AuthError ? error.cause.retryAfter : undefined
+  const wait = retryAfterOf([error])
   if (wait) headers['retry-after'] = String(wait)
   res.writeHead(status, headers)
   res.end(text)

@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { AuthError } from '../errors.js'
 import type { Store } from '../store/index.js'
-import { STORE_TIMEOUT_MS, StoreUnavailableError } from '../store/index.js'
+import { STORE_TIMEOUT_MS, StoreUnavailableError, withDeadline } from '../store/index.js'
 
 /**
  * What is limited, and by what key, by default: generous enough for an office
@@ -78,26 +78,13 @@ export class RateLimits {
   async consume(name: LimitName, key: string): Promise<void> {
     const limiter = this.limiters.get(name)
     if (!limiter) return
-    let timer: NodeJS.Timeout | undefined
     try {
-      const consumed = limiter.consume(key)
-      if (this.timeoutMs === undefined) await consumed
-      else {
-        // A frozen Redis must not hang the request: fail as unavailable instead.
-        await Promise.race([
-          consumed,
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('rate limiter: no answer from Redis')), this.timeoutMs)
-          }),
-        ])
-      }
+      await withDeadline(limiter.consume(key), this.timeoutMs)
     } catch (result) {
       if (result instanceof RateLimiterRes) {
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
-      throw new StoreUnavailableError({ cause: result })
-    } finally {
-      clearTimeout(timer)
+      throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })
     }
   }
 }

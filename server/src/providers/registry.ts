@@ -1,4 +1,4 @@
-import { DEV_PROVIDER_ID, type Settings } from '../settings.js'
+import type { Settings } from '../settings.js'
 import { GithubProvider } from './github.js'
 import type { IdentityProvider } from './identity-provider.js'
 import { OidcProvider } from './oidc.js'
@@ -59,5 +59,3 @@ export function createProviders(settings: Settings, extra: IdentityProvider[] = 
   })
   return new ProviderRegistry([...extra, ...configured])
 }
-
-export { DEV_PROVIDER_ID }

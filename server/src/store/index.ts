@@ -1,4 +1,5 @@
 import { Keyv } from 'keyv'
+import { STORE_TIMEOUT_MS } from './deadline.js'
 import { BoundedMemoryStore } from './memory.js'
 import { RedisStore } from './redis.js'
 import { Table, type AtomicOps } from './table.js'
@@ -14,6 +15,7 @@ import type {
 } from './records.js'
 
 export { StoreUnavailableError } from './errors.js'
+export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
 export type { Table }
 
@@ -47,9 +49,6 @@ interface Backend extends AtomicOps {
 }
 
 const PREFIX = 'bp:'
-
-/** How long a Redis operation may take before the request is answered `store_unavailable`. */
-export const STORE_TIMEOUT_MS = 1_000
 
 /**
  * The store: Redis when `redisUrl` is given, otherwise in-process. Start-up does

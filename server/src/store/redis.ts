@@ -1,9 +1,7 @@
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
+import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 import type { AtomicOps } from './table.js'
-
-/** How long a command may wait for Redis before the request is refused as `store_unavailable`. */
-const COMMAND_TIMEOUT_MS = 1_000
 
 /**
  * Redis through @keyv/redis, plus the atomic commands keyv has no verb for,
@@ -21,11 +19,11 @@ export class RedisStore implements AtomicOps {
         url,
         disableOfflineQueue: true,
         socket: {
-          connectTimeout: COMMAND_TIMEOUT_MS,
+          connectTimeout: STORE_TIMEOUT_MS,
           reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
         },
       },
-      { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: COMMAND_TIMEOUT_MS },
+      { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: STORE_TIMEOUT_MS },
     )
     this.adapter = this.redis as unknown as KeyvStoreAdapter
     // Connection errors surface as failed commands; without a listener they would crash the process.
@@ -48,50 +46,39 @@ export class RedisStore implements AtomicOps {
 
   /** Resolves once connected; rejects after the timeout, so start-up can report a Redis that is not there. */
   async connect(): Promise<void> {
-    await withTimeout(this.redis.getClient().then(() => undefined))
+    await withDeadline(
+      this.redis.getClient().then(() => undefined),
+      STORE_TIMEOUT_MS,
+    )
   }
 
   async getDel(key: string): Promise<unknown> {
-    return withTimeout(this.client.getDel(key))
+    return this.client.getDel(key)
   }
 
   async setGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
-    return withTimeout(this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, GET: true }))
+    return this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, GET: true })
   }
 
   async setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
-    return withTimeout(
-      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX', GET: true }),
-    )
+    return this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX', GET: true })
   }
 
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
-    const reply = await withTimeout(
-      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' }),
-    )
+    const reply = await this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' })
     return reply === 'OK'
   }
 
   async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
-    const reply = await withTimeout(
-      this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX' }),
-    )
+    const reply = await this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX' })
     return reply === 'OK'
   }
 
   async ping(): Promise<void> {
-    await withTimeout(this.client.ping())
+    await withDeadline(this.client.ping(), STORE_TIMEOUT_MS)
   }
 
   async close(): Promise<void> {
     await this.redis.disconnect().catch(() => undefined)
   }
-}
-
-function withTimeout<T>(operation: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis: no answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS)
-  })
-  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer))
 }

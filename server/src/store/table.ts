@@ -1,4 +1,5 @@
 import type { Keyv } from 'keyv'
+import { withDeadline } from './deadline.js'
 import { StoreUnavailableError } from './errors.js'
 
 /**
@@ -97,17 +98,10 @@ export class Table<T> {
 }
 
 /** Turns any backend failure into {@link StoreUnavailableError}, so no request hangs on it or leaks it. */
-export async function guard<R>(operation: Promise<R>, timeoutMs?: number): Promise<R> {
-  let timer: NodeJS.Timeout | undefined
+async function guard<R>(operation: Promise<R>, timeoutMs?: number): Promise<R> {
   try {
-    if (timeoutMs === undefined) return await operation
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError()), timeoutMs)
-    })
-    return await Promise.race([operation, timeout])
+    return await withDeadline(operation, timeoutMs)
   } catch (error) {
     throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
-  } finally {
-    clearTimeout(timer)
   }
 }
