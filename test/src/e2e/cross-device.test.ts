@@ -2,8 +2,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
 import { PHONE_DEVICE, WEB_ROOT, launchBrowser, newContext, openPage, screenshot, type PageProblems } from '../support/browser.js'
-import { freePort } from '../support/ports.js'
-import { startThirdPartyProvider, type ThirdPartyProvider } from '../support/third-party-provider.js'
+import { startService, type Service } from '../support/service.js'
+import type { ThirdPartyProvider } from '../support/third-party-provider.js'
 import {
   byTestId,
   isCall,
@@ -299,32 +299,20 @@ describe('sign in with your phone when codes expire after 3 seconds, in Chromium
 })
 
 describe('sign in with your phone through a separate OpenID provider, in Chromium', () => {
+  let service: Service
   let idp: ThirdPartyProvider
   let bp: TestInstance
   let browser: Browser
   const { desktop, phone } = devices(() => browser)
 
   beforeAll(async () => {
-    const port = await freePort()
-    idp = await startThirdPartyProvider({ redirectUris: [`http://localhost:${port}/auth/callback`] })
-    bp = await startBoardingPass(
-      {
-        WEB_ROOT,
-        REDIS_URL: inject('redisUrl'),
-        AUTH_PROVIDERS: 'acme',
-        AUTH_ACME_ISSUER: idp.issuer,
-        AUTH_ACME_ID: idp.clientId,
-        AUTH_ACME_SECRET: idp.clientSecret,
-        AUTH_ACME_NAME: 'Acme ID',
-      },
-      port,
-    )
+    service = await startService({ env: { WEB_ROOT } })
+    ;({ idp, bp } = service)
     browser = await launchBrowser()
   })
   afterAll(async () => {
     await browser?.close()
-    await bp?.close()
-    await idp?.close()
+    await service?.close()
   })
 
   it('the phone signs in at the other provider (another origin); the desktop gets the boarding pass', async () => {

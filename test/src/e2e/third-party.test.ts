@@ -1,33 +1,22 @@
 import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { TestInstance } from '../support/boarding-pass.js'
 import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
-import { freePort } from '../support/ports.js'
-import { startThirdPartyProvider, type ThirdPartyProvider } from '../support/third-party-provider.js'
+import { startService, type Service } from '../support/service.js'
+import type { ThirdPartyProvider } from '../support/third-party-provider.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { byTestId, goToProvider, isCall, loginAtProvider, textOf, tokensFrom, waitForText } from './flow.js'
 
 describe('signing in through a separate OpenID provider, in Chromium', () => {
+  let service: Service
   let idp: ThirdPartyProvider
   let bp: TestInstance
   let browser: Browser
   let context: BrowserContext
 
   beforeAll(async () => {
-    const port = await freePort()
-    idp = await startThirdPartyProvider({ redirectUris: [`http://localhost:${port}/auth/callback`] })
-    bp = await startBoardingPass(
-      {
-        WEB_ROOT,
-        REDIS_URL: inject('redisUrl'),
-        AUTH_PROVIDERS: 'acme',
-        AUTH_ACME_ISSUER: idp.issuer,
-        AUTH_ACME_ID: idp.clientId,
-        AUTH_ACME_SECRET: idp.clientSecret,
-        AUTH_ACME_NAME: 'Acme ID',
-      },
-      port,
-    )
+    service = await startService({ env: { WEB_ROOT } })
+    ;({ idp, bp } = service)
     browser = await launchBrowser()
   })
   afterEach(async () => {
@@ -35,8 +24,7 @@ describe('signing in through a separate OpenID provider, in Chromium', () => {
   })
   afterAll(async () => {
     await browser?.close()
-    await bp?.close()
-    await idp?.close()
+    await service?.close()
   })
 
   it('lists the configured provider and signs in at it (another origin), back to the boarding pass', async () => {

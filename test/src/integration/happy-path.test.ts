@@ -1,35 +1,21 @@
 import { createClientCodePair, tokenResponse, userSchema } from '@boarding-pass/shared'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestInstance } from '../support/boarding-pass.js'
 import { browserlessLogin } from '../support/browserless-login.js'
-import { freePort } from '../support/ports.js'
-import { startThirdPartyProvider, type ThirdPartyProvider } from '../support/third-party-provider.js'
+import { startService, type Service } from '../support/service.js'
+import type { ThirdPartyProvider } from '../support/third-party-provider.js'
 import { callProcedure } from '../support/trpc-http.js'
 
 describe('the two-code flow against a third-party OpenID provider, with Redis', () => {
+  let service: Service
   let idp: ThirdPartyProvider
   let bp: TestInstance
 
   beforeAll(async () => {
-    const port = await freePort()
-    const publicUrl = `http://localhost:${port}`
-    idp = await startThirdPartyProvider({ redirectUris: [`${publicUrl}/auth/callback`] })
-    bp = await startBoardingPass(
-      {
-        REDIS_URL: inject('redisUrl'),
-        AUTH_PROVIDERS: 'acme',
-        AUTH_ACME_ISSUER: idp.issuer,
-        AUTH_ACME_ID: idp.clientId,
-        AUTH_ACME_SECRET: idp.clientSecret,
-        AUTH_ACME_NAME: 'Acme ID',
-      },
-      port,
-    )
+    service = await startService()
+    ;({ idp, bp } = service)
   })
-  afterAll(async () => {
-    await bp?.close()
-    await idp?.close()
-  })
+  afterAll(() => service?.close())
 
   it('signs in: start, provider login, callback, complete, me', async () => {
     const providers = await callProcedure(bp.url, 'auth.providers')

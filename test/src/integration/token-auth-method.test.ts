@@ -2,8 +2,7 @@ import { createClientCodePair } from '@boarding-pass/shared'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
 import { browserlessLogin } from '../support/browserless-login.js'
-import { freePort } from '../support/ports.js'
-import { startThirdPartyProvider, type ThirdPartyProvider } from '../support/third-party-provider.js'
+import { startService } from '../support/service.js'
 import { callProcedure } from '../support/trpc-http.js'
 
 /**
@@ -18,26 +17,12 @@ describe('client authentication at the provider’s token endpoint', () => {
   })
 
   async function setUp(registered: 'client_secret_basic' | 'client_secret_post', configured?: 'client_secret_post') {
-    const port = await freePort()
-    const publicUrl = `http://localhost:${port}`
-    const idp: ThirdPartyProvider = await startThirdPartyProvider({
-      redirectUris: [`${publicUrl}/auth/callback`],
+    const service = await startService({
       tokenAuthMethod: registered,
+      env: configured ? { AUTH_ACME_TOKEN_AUTH_METHOD: configured } : {},
     })
-    running.push(idp)
-    const bp: TestInstance = await startBoardingPass(
-      {
-        AUTH_RATE_LIMITS: 'off',
-        AUTH_PROVIDERS: 'acme',
-        AUTH_ACME_ISSUER: idp.issuer,
-        AUTH_ACME_ID: idp.clientId,
-        AUTH_ACME_SECRET: idp.clientSecret,
-        ...(configured ? { AUTH_ACME_TOKEN_AUTH_METHOD: configured } : {}),
-      },
-      port,
-    )
-    running.push(bp)
-    return bp
+    running.push(service)
+    return service.bp
   }
 
   async function login(bp: TestInstance): Promise<URL> {

@@ -27,12 +27,17 @@ export interface ServiceOptions {
   env?: Record<string, string | undefined> | ((publicUrl: string) => Record<string, string | undefined>)
   /** Passed to every instance's `startApp`. */
   options?: StartOptions
+  /** How the provider's client must authenticate at its token endpoint. */
+  tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const port = await freePort()
   const publicUrl = `http://localhost:${port}`
-  const idp = await startThirdPartyProvider({ redirectUris: [`${publicUrl}/auth/callback`] })
+  const idp = await startThirdPartyProvider({
+    redirectUris: [`${publicUrl}/auth/callback`],
+    tokenAuthMethod: options.tokenAuthMethod,
+  })
   const env = {
     REDIS_URL: inject('redisUrl'),
     PUBLIC_URL: publicUrl,
