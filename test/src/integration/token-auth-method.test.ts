@@ -38,7 +38,7 @@ describe('client authentication at the provider’s token endpoint', () => {
     return browserlessLogin(start.body.result!.data.authorizationUrl, { stopAt: `${bp.url}/callback` })
   }
 
-  it('uses client_secret_basic by default', async () => {
+  it('signs in with the default token-endpoint authentication (client_secret_basic)', async () => {
     const back = await login(await setUp('client_secret_basic'))
     expect(back.searchParams.get('server_code')).toBeTruthy()
   })
