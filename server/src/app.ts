@@ -66,6 +66,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const accessTokens = new AccessTokens(keys, {
     issuer: settings.publicUrl,
     audience: settings.audience,
+    clientId: settings.clientId,
     ttl: settings.accessTokenTtl,
     now,
   })

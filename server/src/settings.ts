@@ -34,6 +34,8 @@ export interface Settings {
   providers: ProviderSettings[]
   devProvider: boolean
   audience: string
+  /** RFC 9068 `client_id` of every access token: the app tokens are issued to (`AUTH_CLIENT_ID`, default PUBLIC_URL). */
+  clientId: string
   signingAlg: 'EdDSA' | 'ES256'
   /** Seconds. */
   serverCodeTtl: number
@@ -104,6 +106,10 @@ const baseSchema = z.object({
   AUTH_REDIRECT_URIS: z.string().optional(),
   AUTH_PROVIDERS: z.string().optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_CLIENT_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters (no spaces)')
+    .optional(),
   AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
   AUTH_SERVER_CODE_TTL: seconds(60, 120),
   AUTH_FLOW_TTL: seconds(600, 3600),
@@ -163,7 +169,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       continue
     }
     seen.add(id)
-    const provider = parseProvider(id, env, problems)
+    const provider = parseProvider(id, env, problems, production)
     if (provider) providers.push(provider)
   }
   const devProvider = providerIds.length === 0
@@ -211,6 +217,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     providers,
     devProvider,
     audience: base.AUTH_AUDIENCE ?? publicUrl,
+    clientId: base.AUTH_CLIENT_ID ?? publicUrl,
     signingAlg: base.AUTH_SIGNING_ALG,
     serverCodeTtl: base.AUTH_SERVER_CODE_TTL,
     flowTtl: base.AUTH_FLOW_TTL,
@@ -231,6 +238,7 @@ function parseProvider(
   id: string,
   env: Record<string, string | undefined>,
   problems: { variable: string; message: string }[],
+  production: boolean,
 ): ProviderSettings | undefined {
   const prefix = `AUTH_${id.toUpperCase().replace(/-/g, '_')}_`
   const read = (name: string) => env[prefix + name]?.trim() || undefined
@@ -248,6 +256,12 @@ function parseProvider(
     const value = name === 'ISSUER' ? issuer : read(name)
     if (value && !httpUrl.safeParse(value).success) {
       problems.push({ variable: `${prefix}${name}`, message: 'must be an absolute http(s) URL' })
+    } else if (value && production && value.startsWith('http:') && !isLoopbackUrl(value)) {
+      // The client secret, the code and the user's tokens would cross the network in clear.
+      problems.push({
+        variable: `${prefix}${name}`,
+        message: 'must be https:// when NODE_ENV=production (plain http only for a loopback host)',
+      })
     }
   }
   const tokenAuthMethod = read('TOKEN_AUTH_METHOD')
@@ -271,6 +285,16 @@ function parseProvider(
     tokenAuthMethod: tokenAuthMethod as ProviderSettings['tokenAuthMethod'],
     githubUrl: kind === 'github' ? (read('URL') ?? 'https://github.com').replace(/\/+$/, '') : undefined,
     githubApiUrl: kind === 'github' ? (read('API_URL') ?? 'https://api.github.com').replace(/\/+$/, '') : undefined,
+  }
+}
+
+/** True for a URL whose host is this machine: 127.0.0.0/8, [::1] or localhost. */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+  } catch {
+    return false
   }
 }
 
