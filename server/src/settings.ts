@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits/rate-limits.js'
+import { decodeKeyEncryptionKey } from './tokens/key-encryption.js'
 
 /** The id the built-in development provider is listed under. */
 export const DEV_PROVIDER_ID = 'dev'
@@ -56,6 +57,11 @@ export interface Settings {
   rateLimits: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> }
   /** Single queries and mutations skip tRPC's generic adapter (same bytes on the wire); off only to compare the two. */
   fastPath: boolean
+  /**
+   * Seals the private signing keys in the store (`AUTH_KEY_ENCRYPTION_KEY`, 32 bytes);
+   * `previous` (`AUTH_KEY_ENCRYPTION_KEY_PREVIOUS`) only opens keys while the encryption key is rotated.
+   */
+  keyEncryption?: { current: Buffer; previous?: Buffer }
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -123,7 +129,12 @@ const baseSchema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   AUTH_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
+  AUTH_KEY_ENCRYPTION_KEY: z.string().optional(),
+  AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
 })
+
+/** How to make a key-encryption key, for the error that asks for one. */
+const MAKE_KEY = `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
 
 /**
  * Parses the environment into {@link Settings}. Throws {@link SettingsError}
@@ -195,6 +206,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     }
   }
 
+  const keyEncryption = parseKeyEncryption(base, production, problems)
+
   const overrides: Partial<Record<LimitName, LimitSetting>> = {}
   for (const name of Object.keys(LIMITS) as LimitName[]) {
     const variable = `AUTH_RATE_LIMIT_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
@@ -231,7 +244,37 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     trustProxyHops: base.TRUST_PROXY_HOPS,
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
     fastPath: base.TRPC_FAST_PATH === 'on',
+    keyEncryption,
   }
+}
+
+/**
+ * AUTH_KEY_ENCRYPTION_KEY and its rotation partner. Required in production with
+ * a shared store: whoever reads the store (a replica, a backup) must not be able
+ * to mint tokens. Values are never echoed.
+ */
+function parseKeyEncryption(
+  base: { AUTH_KEY_ENCRYPTION_KEY?: string; AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?: string; REDIS_URL?: string },
+  production: boolean,
+  problems: { variable: string; message: string }[],
+): Settings['keyEncryption'] {
+  const shape = `must be 32 random bytes as base64url (43 characters); make one with: ${MAKE_KEY}`
+  const currentText = base.AUTH_KEY_ENCRYPTION_KEY?.trim() || undefined
+  const previousText = base.AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?.trim() || undefined
+  const current = currentText ? decodeKeyEncryptionKey(currentText) : undefined
+  const previous = previousText ? decodeKeyEncryptionKey(previousText) : undefined
+  if (currentText && !current) problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY', message: shape })
+  if (previousText && !previous) problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', message: shape })
+  if (previousText && !currentText) {
+    problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', message: 'is only read beside AUTH_KEY_ENCRYPTION_KEY' })
+  }
+  if (!currentText && production && base.REDIS_URL) {
+    problems.push({
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
+      message: `is required when NODE_ENV=production with REDIS_URL (the signing keys are kept there); ${shape}`,
+    })
+  }
+  return current ? { current, previous } : undefined
 }
 
 function parseProvider(

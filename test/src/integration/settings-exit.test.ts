@@ -67,6 +67,24 @@ describe.concurrent('a bad or missing setting stops `node server/dist/main.js` a
       variable: 'AUTH_GITHUB_URL',
     },
     { name: 'AUTH_CLIENT_ID with a space', env: { AUTH_CLIENT_ID: 'two words' }, variable: 'AUTH_CLIENT_ID' },
+    {
+      name: 'NODE_ENV=production with REDIS_URL but no AUTH_KEY_ENCRYPTION_KEY',
+      env: {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://pass.example',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        AUTH_PROVIDERS: 'acme',
+        AUTH_ACME_ID: 'id',
+        AUTH_ACME_SECRET: SECRET,
+        AUTH_ACME_ISSUER: 'https://idp.example.com',
+      },
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
+    },
+    {
+      name: 'AUTH_KEY_ENCRYPTION_KEY that is not 32 bytes of base64url',
+      env: { AUTH_KEY_ENCRYPTION_KEY: SECRET },
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
+    },
   ])('$name → exit ≠ 0, stderr names $variable, no stack, no secret', async ({ env, variable }) => {
     const { code, stdout, stderr } = await run({ HOST: '127.0.0.1', PORT: port, ...env })
     expect(code, stderr).not.toBe(0)
