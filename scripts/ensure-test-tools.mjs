@@ -1,12 +1,13 @@
 // Makes sure the programs the tests drive are on this machine: redis-server (the
-// tests start their own) and Debian's Chromium (playwright-core cannot download
-// browsers here). Installs them with apt-get when missing and possible.
+// tests start their own), Debian's Chromium (playwright-core cannot download
+// browsers here) and PyJWT for /usr/bin/python3 (a Python service verifying tokens). Installs them with apt-get when missing and possible.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 const needs = [
   { bin: 'redis-server', pkg: 'redis-server', found: () => which('redis-server') },
   { bin: 'chromium', pkg: 'chromium', found: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  { bin: 'python3 -c "import jwt"', pkg: 'python3-jwt', found: () => runs('/usr/bin/python3', ['-c', 'import jwt']) },
 ]
 const missing = needs.filter((need) => !need.found())
 if (missing.length === 0) process.exit(0)
@@ -28,8 +29,12 @@ if (still.length > 0) {
 }
 
 function which(bin) {
+  return runs('which', [bin])
+}
+
+function runs(command, args) {
   try {
-    execFileSync('which', [bin], { stdio: 'ignore' })
+    execFileSync(command, args, { stdio: 'ignore' })
     return true
   } catch {
     return false

@@ -8,9 +8,10 @@ import { createLogger, type Logger } from './logger.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
 import type { Services } from './services.js'
-import { DEV_PROVIDER_ID, type Settings } from './settings.js'
+import { DEV_PROVIDER_ID, SettingsError, type Settings } from './settings.js'
 import { createStore } from './store/index.js'
 import { AccessTokens } from './tokens/access-token.js'
+import { KeyEncryption, KeyEncryptionError } from './tokens/key-encryption.js'
 import { KeyRing } from './tokens/key-ring.js'
 import { randomSecret } from './tokens/secrets.js'
 
@@ -53,19 +54,33 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     rotation: settings.signingKeyRotation,
     accessTokenTtl: settings.accessTokenTtl,
     now,
+    encryption: settings.keyEncryption && new KeyEncryption(settings.keyEncryption.current, settings.keyEncryption.previous),
   })
+  if (store.kind === 'redis' && !settings.keyEncryption) {
+    logger.warn(
+      'AUTH_KEY_ENCRYPTION_KEY is not set: the private signing keys are kept in Redis in clear, so whoever can read ' +
+        'Redis (a replica, a backup) can mint tokens. Allowed outside production only; see docs/keys.md.',
+    )
+  }
   // With Redis down at start, keys load in the background: until then signing
-  // refuses as store_unavailable, and the service recovers by itself.
-  let keysReady = await keys.init().then(
-    () => true,
-    (error: unknown) => {
-      logger.warn({ err: error }, 'signing keys not loaded yet (store unavailable); retrying')
-      return false
-    },
-  )
+  // refuses as store_unavailable, and the service recovers by itself. Keys that
+  // cannot be opened with AUTH_KEY_ENCRYPTION_KEY stop the start: no retry helps.
+  let keysReady: boolean
+  try {
+    await keys.init()
+    keysReady = true
+  } catch (error) {
+    if (error instanceof KeyEncryptionError) {
+      await store.close()
+      throw new SettingsError([{ variable: error.variable, message: error.message }])
+    }
+    logger.warn({ err: error }, 'signing keys not loaded yet (store unavailable); retrying')
+    keysReady = false
+  }
   const accessTokens = new AccessTokens(keys, {
     issuer: settings.publicUrl,
     audience: settings.audience,
+    clientId: settings.clientId,
     ttl: settings.accessTokenTtl,
     now,
   })
@@ -131,6 +146,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       .catch((error: unknown) => logger.warn({ err: error }, 'signing keys not refreshed'))
   }, options.keyCheckIntervalMs ?? KEY_CHECK_INTERVAL_MS)
   keyTimer.unref()
+  let keyErrorLogged = false
   const keyRetry = setInterval(() => {
     if (keysReady) return clearInterval(keyRetry)
     keys.init().then(
@@ -138,7 +154,13 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
         keysReady = true
         logger.info('signing keys loaded')
       },
-      () => undefined,
+      (error: unknown) => {
+        // Redis came back holding keys this instance cannot open: say so once, and keep refusing to sign.
+        if (error instanceof KeyEncryptionError && !keyErrorLogged) {
+          keyErrorLogged = true
+          logger.error({ variable: error.variable }, error.message)
+        }
+      },
     )
   }, 1_000)
   keyRetry.unref()

@@ -24,6 +24,11 @@ async function main(): Promise<void> {
   try {
     app = await startApp(settings)
   } catch (error) {
+    if (error instanceof SettingsError) {
+      // A setting that only the store can judge (AUTH_KEY_ENCRYPTION_KEY against the keys kept there).
+      process.stderr.write(`boarding-pass: ${error.message}\n`)
+      process.exit(1)
+    }
     const message = error instanceof Error ? error.message : String(error)
     const hint = settings.redisUrl ? ' (is Redis reachable at REDIS_URL?)' : ''
     process.stderr.write(`boarding-pass: could not start: ${message}${hint}\n`)

@@ -231,6 +231,20 @@ describe('parseSettings: providers', () => {
   })
 })
 
+describe('parseSettings: AUTH_CLIENT_ID (RFC 9068 client_id)', () => {
+  it('defaults to PUBLIC_URL', () => {
+    expect(parseSettings({ PUBLIC_URL: 'https://pass.example' }).clientId).toBe('https://pass.example')
+  })
+
+  it('takes the value given', () => {
+    expect(parseSettings({ AUTH_CLIENT_ID: 'orders-web' }).clientId).toBe('orders-web')
+  })
+
+  it('refuses an empty value, spaces or control characters, naming the variable', () => {
+    for (const value of ['', 'two words', 'tab\there', 'x'.repeat(256)]) expectNamed({ AUTH_CLIENT_ID: value }, 'AUTH_CLIENT_ID')
+  })
+})
+
 describe('parseSettings: production', () => {
   it('refuses to run the development provider (AUTH_PROVIDERS is required)', () => {
     const error = expectNamed({ NODE_ENV: 'production', PUBLIC_URL: 'https://pass.example' }, 'AUTH_PROVIDERS')
@@ -240,6 +254,28 @@ describe('parseSettings: production', () => {
   it('requires an https PUBLIC_URL', () => {
     expectNamed({ ...acme, NODE_ENV: 'production', PUBLIC_URL: 'http://pass.example' }, 'PUBLIC_URL')
     expectNamed({ ...acme, NODE_ENV: 'production' }, 'PUBLIC_URL')
+  })
+
+  it('refuses a plain-http provider that is not loopback, naming the variable', () => {
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://pass.example' }
+    const error = expectNamed({ ...acme, ...production, AUTH_ACME_ISSUER: 'http://idp.example.com' }, 'AUTH_ACME_ISSUER')
+    expect(error.message).toMatch(/AUTH_ACME_ISSUER: must be https:\/\/ when NODE_ENV=production/)
+    const github = { AUTH_PROVIDERS: 'github', AUTH_GITHUB_ID: 'i', AUTH_GITHUB_SECRET: 's' }
+    expectNamed({ ...github, ...production, AUTH_GITHUB_URL: 'http://github.example.com' }, 'AUTH_GITHUB_URL')
+    expectNamed({ ...github, ...production, AUTH_GITHUB_API_URL: 'http://api.github.example.com' }, 'AUTH_GITHUB_API_URL')
+    // Looks like loopback, is not.
+    expectNamed({ ...acme, ...production, AUTH_ACME_ISSUER: 'http://127.0.0.1.evil.example' }, 'AUTH_ACME_ISSUER')
+    expectNamed({ ...acme, ...production, AUTH_ACME_ISSUER: 'http://localhost.evil.example' }, 'AUTH_ACME_ISSUER')
+  })
+
+  it('keeps loopback http providers (a provider on the same machine), and any http provider outside production', () => {
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://pass.example' }
+    for (const issuer of ['http://127.0.0.1:8080', 'http://[::1]:8080/realms/x', 'http://localhost:9000', 'http://127.0.0.2']) {
+      expect(parseSettings({ ...acme, ...production, AUTH_ACME_ISSUER: issuer }).providers[0]?.issuer).toBe(issuer)
+    }
+    expect(parseSettings({ ...acme, AUTH_ACME_ISSUER: 'http://idp.example.com' }).providers[0]?.issuer).toBe(
+      'http://idp.example.com',
+    )
   })
 
   it('runs with real providers behind https', () => {

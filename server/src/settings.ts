@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits/rate-limits.js'
+import { decodeKeyEncryptionKey } from './tokens/key-encryption.js'
 
 /** The id the built-in development provider is listed under. */
 export const DEV_PROVIDER_ID = 'dev'
@@ -34,6 +35,8 @@ export interface Settings {
   providers: ProviderSettings[]
   devProvider: boolean
   audience: string
+  /** RFC 9068 `client_id` of every access token: the app tokens are issued to (`AUTH_CLIENT_ID`, default PUBLIC_URL). */
+  clientId: string
   signingAlg: 'EdDSA' | 'ES256'
   /** Seconds. */
   serverCodeTtl: number
@@ -54,6 +57,11 @@ export interface Settings {
   rateLimits: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> }
   /** Single queries and mutations skip tRPC's generic adapter (same bytes on the wire); off only to compare the two. */
   fastPath: boolean
+  /**
+   * Seals the private signing keys in the store (`AUTH_KEY_ENCRYPTION_KEY`, 32 bytes);
+   * `previous` (`AUTH_KEY_ENCRYPTION_KEY_PREVIOUS`) only opens keys while the encryption key is rotated.
+   */
+  keyEncryption?: { current: Buffer; previous?: Buffer }
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -104,6 +112,10 @@ const baseSchema = z.object({
   AUTH_REDIRECT_URIS: z.string().optional(),
   AUTH_PROVIDERS: z.string().optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_CLIENT_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters (no spaces)')
+    .optional(),
   AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
   AUTH_SERVER_CODE_TTL: seconds(60, 120),
   AUTH_FLOW_TTL: seconds(600, 3600),
@@ -117,7 +129,12 @@ const baseSchema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   AUTH_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
+  AUTH_KEY_ENCRYPTION_KEY: z.string().optional(),
+  AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
 })
+
+/** How to make a key-encryption key, for the error that asks for one. */
+const MAKE_KEY = `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
 
 /**
  * Parses the environment into {@link Settings}. Throws {@link SettingsError}
@@ -163,7 +180,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       continue
     }
     seen.add(id)
-    const provider = parseProvider(id, env, problems)
+    const provider = parseProvider(id, env, problems, production)
     if (provider) providers.push(provider)
   }
   const devProvider = providerIds.length === 0
@@ -189,6 +206,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     }
   }
 
+  const keyEncryption = parseKeyEncryption(base, production, problems)
+
   const overrides: Partial<Record<LimitName, LimitSetting>> = {}
   for (const name of Object.keys(LIMITS) as LimitName[]) {
     const variable = `AUTH_RATE_LIMIT_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
@@ -211,6 +230,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     providers,
     devProvider,
     audience: base.AUTH_AUDIENCE ?? publicUrl,
+    clientId: base.AUTH_CLIENT_ID ?? publicUrl,
     signingAlg: base.AUTH_SIGNING_ALG,
     serverCodeTtl: base.AUTH_SERVER_CODE_TTL,
     flowTtl: base.AUTH_FLOW_TTL,
@@ -224,13 +244,44 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     trustProxyHops: base.TRUST_PROXY_HOPS,
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
     fastPath: base.TRPC_FAST_PATH === 'on',
+    keyEncryption,
   }
+}
+
+/**
+ * AUTH_KEY_ENCRYPTION_KEY and its rotation partner. Required in production with
+ * a shared store: whoever reads the store (a replica, a backup) must not be able
+ * to mint tokens. Values are never echoed.
+ */
+function parseKeyEncryption(
+  base: { AUTH_KEY_ENCRYPTION_KEY?: string; AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?: string; REDIS_URL?: string },
+  production: boolean,
+  problems: { variable: string; message: string }[],
+): Settings['keyEncryption'] {
+  const shape = `must be 32 random bytes as base64url (43 characters); make one with: ${MAKE_KEY}`
+  const currentText = base.AUTH_KEY_ENCRYPTION_KEY?.trim() || undefined
+  const previousText = base.AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?.trim() || undefined
+  const current = currentText ? decodeKeyEncryptionKey(currentText) : undefined
+  const previous = previousText ? decodeKeyEncryptionKey(previousText) : undefined
+  if (currentText && !current) problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY', message: shape })
+  if (previousText && !previous) problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', message: shape })
+  if (previousText && !currentText) {
+    problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', message: 'is only read beside AUTH_KEY_ENCRYPTION_KEY' })
+  }
+  if (!currentText && production && base.REDIS_URL) {
+    problems.push({
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
+      message: `is required when NODE_ENV=production with REDIS_URL (the signing keys are kept there); ${shape}`,
+    })
+  }
+  return current ? { current, previous } : undefined
 }
 
 function parseProvider(
   id: string,
   env: Record<string, string | undefined>,
   problems: { variable: string; message: string }[],
+  production: boolean,
 ): ProviderSettings | undefined {
   const prefix = `AUTH_${id.toUpperCase().replace(/-/g, '_')}_`
   const read = (name: string) => env[prefix + name]?.trim() || undefined
@@ -248,6 +299,12 @@ function parseProvider(
     const value = name === 'ISSUER' ? issuer : read(name)
     if (value && !httpUrl.safeParse(value).success) {
       problems.push({ variable: `${prefix}${name}`, message: 'must be an absolute http(s) URL' })
+    } else if (value && production && value.startsWith('http:') && !isLoopbackUrl(value)) {
+      // The client secret, the code and the user's tokens would cross the network in clear.
+      problems.push({
+        variable: `${prefix}${name}`,
+        message: 'must be https:// when NODE_ENV=production (plain http only for a loopback host)',
+      })
     }
   }
   const tokenAuthMethod = read('TOKEN_AUTH_METHOD')
@@ -271,6 +328,16 @@ function parseProvider(
     tokenAuthMethod: tokenAuthMethod as ProviderSettings['tokenAuthMethod'],
     githubUrl: kind === 'github' ? (read('URL') ?? 'https://github.com').replace(/\/+$/, '') : undefined,
     githubApiUrl: kind === 'github' ? (read('API_URL') ?? 'https://api.github.com').replace(/\/+$/, '') : undefined,
+  }
+}
+
+/** True for a URL whose host is this machine: 127.0.0.0/8, [::1] or localhost. */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+  } catch {
+    return false
   }
 }
 

@@ -12,4 +12,6 @@ export interface AccessTokenClaims {
   jti: string
   sid: string
   provider: string
+  /** RFC 9068: the app the token was issued to (`AUTH_CLIENT_ID`). Absent only in tokens minted before v1.2. */
+  client_id?: string
 }

@@ -11,6 +11,7 @@ import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
+import { createStandardsRoutes } from './standards-routes.js'
 import { createStaticHandler } from './static-files.js'
 import { tryFastPath } from './trpc-fast-path.js'
 
@@ -26,6 +27,7 @@ export function createRequestHandler(
   const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
   const hsts = settings.publicUrl.startsWith('https://')
   const handleLink = createLinkRoute(services)
+  const handleStandards = createStandardsRoutes(services)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
@@ -79,6 +81,8 @@ export function createRequestHandler(
         ? sendJson(res, 200, { status: 'ready', store: store.kind })
         : sendJson(res, 503, { status: 'unavailable', reason: 'store_unavailable', store: store.kind })
     }
+    // Discovery, /oauth/*, and a JSON 404 for any other API path (never the SPA's page).
+    if (await handleStandards(req, res, path)) return
     if (options.devProvider?.handle(req, res)) return
     if (serveStatic && (await serveStatic(req, res))) return
     sendPage(res, 404, page('Not found', '<h1>Not found</h1><p>There is nothing at this address.</p>'))

@@ -26,6 +26,10 @@ export const LIMITS = {
   userCode: { points: 30, duration: 60 },
   /** `auth.watch` and `auth.poll` per client address. */
   status: { points: 300, duration: 60 },
+  /** `auth.introspect` and `POST /oauth/introspect` per client address (a resource server calls it per request it serves). */
+  introspect: { points: 600, duration: 60 },
+  /** `auth.logout` and `POST /oauth/revoke` per client address. */
+  revoke: { points: 60, duration: 60 },
 } as const
 
 export type LimitName = keyof typeof LIMITS

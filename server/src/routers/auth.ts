@@ -65,13 +65,13 @@ export const authRouter = router({
     .input(refreshInput)
     .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken)),
 
-  logout: publicProcedure
+  logout: limitedProcedure('revoke')
     .input(logoutInput)
     .output(logoutOutput)
     .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken)),
 
   /** RFC 7662 in spirit: is this access token good right now? `{ active: false }` or its claims and user. */
-  introspect: publicProcedure
+  introspect: limitedProcedure('introspect')
     .input(introspectInput)
     .output(introspectOutput)
     .mutation(({ ctx, input }) => introspectToken(ctx.services, input.token)),

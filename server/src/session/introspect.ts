@@ -30,6 +30,8 @@ export async function introspectToken(services: Services, token: string): Promis
     iat: claims.iat,
     iss: claims.iss,
     aud: claims.aud,
+    // Tokens minted before v1.2 lack the claim; they were issued to the same app.
+    client_id: claims.client_id ?? services.settings.clientId,
     provider: claims.provider,
     user: login.user,
   }

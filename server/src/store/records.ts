@@ -1,5 +1,6 @@
 import type { FlowStatus, HashMethod, User } from '@boarding-pass/shared'
 import type { JWK } from 'jose'
+import type { SealedKey } from '../tokens/key-encryption.js'
 
 /** A login between the provider redirect and the provider's callback. Keyed by flowId. */
 export interface FlowRecord {
@@ -43,9 +44,21 @@ export interface RefreshRecord {
   spent: boolean
 }
 
-/** The signing keys every instance shares; the first is the one that signs. */
+/**
+ * The signing keys every instance shares; the first is the one that signs. Each
+ * private key is either `sealedPrivateJwk` (encrypted with AUTH_KEY_ENCRYPTION_KEY)
+ * or, without that setting, `privateJwk` in clear.
+ */
 export interface KeySetRecord {
-  keys: { kid: string; alg: string; privateJwk: JWK; publicJwk: JWK; createdAt: number; retiredAt?: number }[]
+  keys: {
+    kid: string
+    alg: string
+    privateJwk?: JWK
+    sealedPrivateJwk?: SealedKey
+    publicJwk: JWK
+    createdAt: number
+    retiredAt?: number
+  }[]
 }
 
 /** A cross-device flow (v1.1), from `auth.start` until it is final. Keyed by flowId. */

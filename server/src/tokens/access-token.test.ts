@@ -8,6 +8,7 @@ import { KeyRing } from './key-ring.js'
 
 const ISSUER = 'https://login.example.test'
 const AUDIENCE = 'https://api.example.test'
+const CLIENT_ID = 'https://app.example.test'
 const user = { id: 'acme:ada', provider: 'acme', name: 'Ada' }
 
 const stores: Store[] = []
@@ -22,7 +23,7 @@ async function setUp(alg: 'EdDSA' | 'ES256') {
   const clock = { now: () => time, advance: (seconds: number) => (time += seconds * 1000) }
   const keys = new KeyRing(store, { alg, rotation: 86_400, accessTokenTtl: 900, now: clock.now })
   await keys.init()
-  const tokens = new AccessTokens(keys, { issuer: ISSUER, audience: AUDIENCE, ttl: 900, now: clock.now })
+  const tokens = new AccessTokens(keys, { issuer: ISSUER, audience: AUDIENCE, clientId: CLIENT_ID, ttl: 900, now: clock.now })
   const publicJwk = keys.jwks().keys[0]!
   const privateKey = keys.current.privateKey
   return { keys, tokens, clock, publicJwk, privateKey }
@@ -61,7 +62,14 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
         currentDate: new Date(clock.now()),
       })
       expect(protectedHeader).toEqual({ alg, kid: publicJwk.kid, typ: 'at+jwt' })
-      expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: user.id, sid: 'login-1', provider: 'acme' })
+      expect(payload).toMatchObject({
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: user.id,
+        sid: 'login-1',
+        provider: 'acme',
+        client_id: CLIENT_ID,
+      })
       expect(payload.exp! - payload.iat!).toBe(900)
     })
 
@@ -140,6 +148,24 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
       expect(
         await tokens.verify(await joseToken(privateKey, { alg, kid: keys.current.kid, typ: 'at+jwt' }, {}, future)),
       ).toBeUndefined()
+    })
+
+    it('refuses a token whose exp - iat exceeds the configured lifetime, even signed by the current key', async () => {
+      const { tokens, keys, privateKey, clock } = await setUp(alg)
+      const iat = Math.floor(clock.now() / 1000)
+      const header = { alg, kid: keys.current.kid, typ: 'at+jwt' }
+      expect(await tokens.verify(await joseToken(privateKey, header, { exp: iat + 900 }, iat))).toBeDefined()
+      expect(await tokens.verify(await joseToken(privateKey, header, { exp: iat + 901 }, iat))).toBeUndefined()
+      expect(await tokens.verify(await joseToken(privateKey, header, { exp: iat + 365 * 86_400 }, iat))).toBeUndefined()
+    })
+
+    it('keeps client_id when present, accepts its absence (tokens minted before v1.2), refuses a mistyped one', async () => {
+      const { tokens, keys, privateKey, clock } = await setUp(alg)
+      const iat = Math.floor(clock.now() / 1000)
+      const header = { alg, kid: keys.current.kid, typ: 'at+jwt' }
+      expect(await tokens.verify(tokens.sign(user, 'login-1'))).toMatchObject({ client_id: CLIENT_ID })
+      expect(await tokens.verify(await joseToken(privateKey, header, {}, iat))).not.toHaveProperty('client_id')
+      expect(await tokens.verify(await joseToken(privateKey, header, { client_id: 7 }, iat))).toBeUndefined()
     })
   })
 }

@@ -25,7 +25,7 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: KeyRing,
-    private readonly options: { issuer: string; audience: string; ttl: number; now: () => number },
+    private readonly options: { issuer: string; audience: string; clientId: string; ttl: number; now: () => number },
   ) {}
 
   get ttl(): number {
@@ -48,6 +48,7 @@ export class AccessTokens {
       jti: randomSecret(16),
       sid: loginId,
       provider: user.provider,
+      client_id: this.options.clientId,
     }
     return signCompactJws(header, claims, key.privateKey, alg)
   }
@@ -65,7 +66,8 @@ export class AccessTokens {
    * The claims of a valid token, or undefined for anything else: malformed, an
    * algorithm other than the one its key was made for, an unknown key, a bad
    * signature, another `typ`, issuer or audience, expired or issued in the
-   * future, or a claim missing or mistyped. Revocation is the caller's check: it
+   * future, an `exp - iat` beyond the configured lifetime, or a claim missing
+   * or mistyped. Revocation is the caller's check: it
    * needs the store.
    */
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
@@ -96,9 +98,14 @@ export class AccessTokens {
     if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= now - CLOCK_TOLERANCE) return undefined
     if (typeof iat !== 'number' || !Number.isFinite(iat) || iat > now + CLOCK_TOLERANCE) return undefined
     if (typeof payload.nbf === 'number' && payload.nbf > now + CLOCK_TOLERANCE) return undefined
+    // Never longer-lived than this service issues: a token with a stretched `exp` was not minted
+    // by a healthy instance (a leaked signing key, a forged store entry), whatever its signature says.
+    if (exp - iat > this.options.ttl) return undefined
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof sid !== 'string' || typeof provider !== 'string') {
       return undefined
     }
-    return { iss, sub, aud: aud as string | string[], iat, exp, jti, sid, provider }
+    const clientId = payload.client_id
+    if (clientId !== undefined && typeof clientId !== 'string') return undefined
+    return { iss, sub, aud: aud as string | string[], iat, exp, jti, sid, provider, ...(clientId ? { client_id: clientId } : {}) }
   }
 }

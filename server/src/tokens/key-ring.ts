@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import { StoreUnavailableError, type KeySetRecord, type Store } from '../store/index.js'
+import { KeyEncryptionError, type KeyEncryption } from './key-encryption.js'
 import { randomSecret } from './secrets.js'
 
 const KEY_SET = 'current'
@@ -67,6 +68,12 @@ export class KeyRing {
       /** Seconds an access token lives: a retired key is published this long (plus a minute) after it stops signing. */
       accessTokenTtl: number
       now: () => number
+      /**
+       * Seals private keys before they reach the store (AUTH_KEY_ENCRYPTION_KEY).
+       * Without it they are stored in clear, and a set whose keys are sealed
+       * cannot be used ({@link KeyEncryptionError}).
+       */
+      encryption?: KeyEncryption
     },
   ) {}
 
@@ -167,7 +174,38 @@ export class KeyRing {
     if (!hasNext && now >= takeover - ahead) {
       keys = settle([this.generate(now, Math.max(takeover, now + ahead)), ...keys], now, this.retiredKeyGraceMs)
     }
+    // Keys in clear (written before AUTH_KEY_ENCRYPTION_KEY was set) or sealed with the
+    // previous encryption key are sealed again with the current one.
+    if (keys.some((key) => this.needsSealing(key))) return keys.map((key) => this.sealed(key))
     return sameKeys(keys, stored) ? undefined : keys
+  }
+
+  private needsSealing(key: StoredKey): boolean {
+    const { encryption } = this.options
+    if (!encryption) return false
+    return key.sealedPrivateJwk ? encryption.isStale(key.sealedPrivateJwk) : true
+  }
+
+  /** `key` as it should be stored: its private key sealed with the current encryption key (when there is one). */
+  private sealed(key: StoredKey): StoredKey {
+    const { encryption } = this.options
+    if (!encryption || !this.needsSealing(key)) return key
+    const { privateJwk: _clear, sealedPrivateJwk: _stale, ...rest } = key
+    return { ...rest, sealedPrivateJwk: encryption.seal(this.privateJwkOf(key), key.kid) }
+  }
+
+  /** The private JWK of a stored key, opening it when it is sealed. */
+  private privateJwkOf(key: StoredKey): JWK {
+    if (key.sealedPrivateJwk) {
+      if (!this.options.encryption) {
+        throw new KeyEncryptionError(
+          'the signing keys in the store are encrypted: set AUTH_KEY_ENCRYPTION_KEY (the same on every instance)',
+        )
+      }
+      return this.options.encryption.open(key.sealedPrivateJwk, key.kid)
+    }
+    if (!key.privateJwk) throw new Error(`signing key ${key.kid} has no private key`)
+    return key.privateJwk
   }
 
   /**
@@ -227,7 +265,7 @@ export class KeyRing {
       return {
         kid: entry.kid,
         alg: entry.alg,
-        privateKey: createPrivateKey({ key: entry.privateJwk as never, format: 'jwk' }),
+        privateKey: createPrivateKey({ key: this.privateJwkOf(entry) as never, format: 'jwk' }),
         publicKey: createPublicKey({ key: entry.publicJwk as never, format: 'jwk' }),
         publicJwk: entry.publicJwk,
         createdAt: entry.createdAt,
@@ -244,7 +282,7 @@ export class KeyRing {
     const kid = randomSecret(12)
     const publicJwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' }
     const privateJwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg }
-    return { kid, alg, privateJwk, publicJwk, createdAt: now, activeFrom: from }
+    return this.sealed({ kid, alg, privateJwk, publicJwk, createdAt: now, activeFrom: from })
   }
 
   private get retiredKeyGraceMs(): number {

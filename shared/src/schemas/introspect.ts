@@ -33,6 +33,8 @@ export const activeTokenSchema = z.object({
   iat: z.number().int(),
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),
+  /** RFC 9068: the app the token was issued to (`AUTH_CLIENT_ID`). */
+  client_id: z.string(),
   /** The provider the user signed in with. */
   provider: z.string(),
   user: userSchema,

@@ -1,32 +1,10 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { MAIN, runMain } from '../support/main-process.js'
 import { freePort } from '../support/ports.js'
 
-/** The built server (`pnpm build`, or `pnpm exec tsc -b server`): this test runs the real program. */
-const MAIN = fileURLToPath(new URL('../../../server/dist/main.js', import.meta.url))
 const SECRET = 'sup3r-s3cret-value-5e7a9c'
-
-/** Runs `node server/dist/main.js` with only `env` (and PATH), until it exits or 10 s pass. */
-function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`still running after 10 s (it should have refused to start)\n${stdout}\n${stderr}`))
-    }, 10_000)
-    child.once('error', reject)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const run = runMain
 
 describe.concurrent('a bad or missing setting stops `node server/dist/main.js` at start, naming the variable', () => {
   let port: string
@@ -63,6 +41,49 @@ describe.concurrent('a bad or missing setting stops `node server/dist/main.js` a
       name: 'AUTH_ACME_ISSUER that is not a URL',
       env: { AUTH_PROVIDERS: 'acme', AUTH_ACME_ID: 'id', AUTH_ACME_SECRET: SECRET, AUTH_ACME_ISSUER: 'not a url' },
       variable: 'AUTH_ACME_ISSUER',
+    },
+    {
+      name: 'NODE_ENV=production with a plain-http, non-loopback AUTH_ACME_ISSUER',
+      env: {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://pass.example',
+        AUTH_PROVIDERS: 'acme',
+        AUTH_ACME_ID: 'id',
+        AUTH_ACME_SECRET: SECRET,
+        AUTH_ACME_ISSUER: 'http://idp.example.com',
+      },
+      variable: 'AUTH_ACME_ISSUER',
+    },
+    {
+      name: 'NODE_ENV=production with a plain-http, non-loopback AUTH_GITHUB_URL',
+      env: {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://pass.example',
+        AUTH_PROVIDERS: 'github',
+        AUTH_GITHUB_ID: 'id',
+        AUTH_GITHUB_SECRET: SECRET,
+        AUTH_GITHUB_URL: 'http://github.example.com',
+      },
+      variable: 'AUTH_GITHUB_URL',
+    },
+    { name: 'AUTH_CLIENT_ID with a space', env: { AUTH_CLIENT_ID: 'two words' }, variable: 'AUTH_CLIENT_ID' },
+    {
+      name: 'NODE_ENV=production with REDIS_URL but no AUTH_KEY_ENCRYPTION_KEY',
+      env: {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://pass.example',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        AUTH_PROVIDERS: 'acme',
+        AUTH_ACME_ID: 'id',
+        AUTH_ACME_SECRET: SECRET,
+        AUTH_ACME_ISSUER: 'https://idp.example.com',
+      },
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
+    },
+    {
+      name: 'AUTH_KEY_ENCRYPTION_KEY that is not 32 bytes of base64url',
+      env: { AUTH_KEY_ENCRYPTION_KEY: SECRET },
+      variable: 'AUTH_KEY_ENCRYPTION_KEY',
     },
   ])('$name → exit ≠ 0, stderr names $variable, no stack, no secret', async ({ env, variable }) => {
     const { code, stdout, stderr } = await run({ HOST: '127.0.0.1', PORT: port, ...env })

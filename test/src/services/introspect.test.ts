@@ -34,6 +34,7 @@ describe('auth.introspect (RFC 7662 in spirit)', () => {
       exp: expect.any(Number),
       iss: bp.url,
       aud: bp.url,
+      client_id: bp.url,
       provider: 'dev',
       user: tokens.user,
     })
