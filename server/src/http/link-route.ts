@@ -76,7 +76,7 @@ export function createLinkRoute(services: Services) {
     try {
       if (path === '/link' && (req.method === 'GET' || req.method === 'HEAD')) {
         const code = new URL(req.url ?? '/link', 'http://x').searchParams.get('code')
-        // HEAD has no side effects (RFC 9110 §9.2.1): a link checker must not claim the flow.
+        // HEAD has no side effects at all (RFC 9110 §9.2.1); a GET shows the page and claims nothing (link.ts).
         if (!code || req.method === 'HEAD') return sendPage(res, 200, entryPage())
         return await render(res, await openLink(services, code, { ip, cookieToken }))
       }

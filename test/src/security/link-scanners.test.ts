@@ -4,6 +4,7 @@ import { browserlessLogin } from '../support/browserless-login.js'
 import { complete, poll, startDevice } from '../cross-device/device.js'
 import { Phone } from '../cross-device/phone.js'
 import { startDevService } from '../cross-device/service.js'
+import { watch } from '../cross-device/watch.js'
 
 /**
  * Issue 13 item 1, contract v1.2 "Links are safe to fetch": mail scanners (Safe
@@ -50,10 +51,16 @@ describe('links are safe to fetch: scanners and previews spend nothing', () => {
     const callback = await browserlessLogin(next.location!, { stopAt: `${bp.url}/auth/callback` })
     const head = await fetch(callback.href, { method: 'HEAD', redirect: 'manual' })
     expect(head.status).toBe(200)
-    expect((await poll(bp.url, device.flowId)).body.result!.data.status).toBe('opened')
-    const done = await phone.request('GET', `/auth/callback${callback.search}`)
-    expect(done.text('link-done'), done.html).toBeDefined()
-    expect((await poll(bp.url, device.flowId)).body.result!.data.status).toBe('approved')
+    const watcher = await watch(bp.url, device.flowId)
+    try {
+      await watcher.waitForStatus('opened')
+      const done = await phone.request('GET', `/auth/callback${callback.search}`)
+      expect(done.text('link-done'), done.html).toBeDefined()
+      await watcher.waitForStatus('approved')
+      expect(watcher.statuses().map((s) => s.status)).toEqual(['opened', 'approved'])
+    } finally {
+      watcher.close()
+    }
   })
 
   it('HEAD of a same-device callback does not spend the flow: the browser’s GET still lands with a Server Code', async () => {
@@ -80,10 +87,7 @@ describe('links are safe to fetch: scanners and previews spend nothing', () => {
       for (const phone of phones) expect((await phone.open(device.userCode)).status).toBe(200)
       const answers = await Promise.all(phones.map((phone, i) => phone.answer(i === 0 ? 'continue' : 'decline')))
       const winners = answers.filter((page) => page.status !== 400)
-      expect(
-        winners,
-        answers.map((a) => a.status),
-      ).toHaveLength(1)
+      expect(winners, JSON.stringify(answers.map((a) => a.status))).toHaveLength(1)
       const loser = answers.find((page) => page.status === 400)!
       expect(loser.html).toMatch(/<h1>This code was already used<\/h1>/)
       // Whoever won, a late third browser is told the code is used.
