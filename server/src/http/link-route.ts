@@ -7,9 +7,12 @@ import { BodyTooLargeError, readForm } from './body.js'
 import { clientAddress } from './client-address.js'
 import { readCookie, strictCookie } from './cookies.js'
 import { escapeHtml, page } from './html.js'
+import { isCrossSite } from './same-origin.js'
 import { pageCsp, sendPage, sendUnavailablePage } from './headers.js'
 
+/** The link cookie: `__Host-` over https, so a sibling sub-domain or plain http cannot plant it (cookie tossing). */
 const COOKIE = 'bp_link'
+const HOST_COOKIE = '__Host-bp_link'
 
 /**
  * `/link`: where the approving device (a phone) enters or scans the user code,
@@ -20,6 +23,9 @@ const COOKIE = 'bp_link'
 export function createLinkRoute(services: Services) {
   const providerOrigins = new Map<string, string>()
   const secure = services.settings.publicUrl.startsWith('https://')
+  const publicOrigin = new URL(services.settings.publicUrl).origin
+  // `__Host-` requires Secure, Path=/ and no Domain.
+  const cookie = secure ? { name: HOST_COOKIE, path: '/' } : { name: COOKIE, path: '/link' }
 
   /** Origins the confirmation form may end up at (Continue is a 303 to the provider). */
   async function formTargets(): Promise<string[]> {
@@ -39,8 +45,8 @@ export function createLinkRoute(services: Services) {
       case 'confirm': {
         res.setHeader(
           'set-cookie',
-          strictCookie(COOKIE, outcome.token, {
-            path: '/link',
+          strictCookie(cookie.name, outcome.token, {
+            path: cookie.path,
             maxAge: (outcome.flow.expiresAt - services.now()) / 1000,
             secure,
           }),
@@ -72,8 +78,21 @@ export function createLinkRoute(services: Services) {
 
   return async function handleLink(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const ip = clientAddress(req, services.settings.trustProxyHops)
-    const cookieToken = readCookie(req, COOKIE)
+    const cookieToken = readCookie(req, cookie.name)
     try {
+      if (req.method === 'POST' && isCrossSite(req, publicOrigin)) {
+        // Another site's form (login CSRF, consent by cookie tossing): nothing is read, nothing changes.
+        services.logger.warn({ path, origin: req.headers.origin?.slice(0, 100) }, 'cross-site POST to /link refused')
+        req.resume()
+        return sendPage(
+          res,
+          403,
+          page(
+            'Not allowed',
+            '<h1>This request came from another site</h1><p class="notice" role="alert">Nothing was changed. To sign in on another device, open the link or type the code yourself.</p>',
+          ),
+        )
+      }
       if (path === '/link' && (req.method === 'GET' || req.method === 'HEAD')) {
         const code = new URL(req.url ?? '/link', 'http://x').searchParams.get('code')
         // HEAD has no side effects at all (RFC 9110 §9.2.1); a GET shows the page and claims nothing (link.ts).
