@@ -6,8 +6,8 @@ export interface DeviceOptions {
   url: string
   /** Unset: the phone's page lets the user choose. */
   provider?: string
-  /** Shown on the phone, so the user knows what they approve. */
-  deviceName: string
+  /** Shown on the phone (as this device's claim), so the user knows what they approve; see `toDeviceName`. */
+  deviceName?: string
 }
 
 /** What each status means to the person at the terminal. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { toDeviceName } from '@boarding-pass/shared'
 import { reasonOf, type Login } from './client.js'
 import { loginWithDevice } from './login-device.js'
 import { loginWithLoopback } from './login-loopback.js'
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const url = values.url.replace(/\/+$/, '')
 
   const login = values.device
-    ? await loginWithDevice({ url, provider: values.provider, deviceName: (values.name ?? hostname()).slice(0, 64) })
+    ? await loginWithDevice({ url, provider: values.provider, deviceName: toDeviceName(values.name ?? hostname()) })
     : await loginWithLoopback({ url, provider: values.provider ?? 'dev', openBrowser: !values['no-browser'] })
   printLogin(login, values['print-token'])
   return 0

@@ -161,17 +161,25 @@ function confirmPage(services: Services, outcome: Extract<LinkOutcome, { kind: '
             `<label class="option"><input type="radio" name="provider" value="${escapeHtml(p.id)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(p.name)}</label>`,
         )
         .join('')}</fieldset>`
+  // Only ever a warning: a shared address proves nothing (a NAT, a proxy), so it is never shown as reassurance.
   const network = outcome.sameNetwork
-    ? '<p class="note">The device that asked is on the same network as this one.</p>'
-    : '<p class="warning" role="alert"><strong>Warning:</strong> the device that asked is on a different network from this one. If it is not right next to you, decline.</p>'
+    ? ''
+    : '<p class="warning" role="alert" data-test-id="link-network-warning"><strong>Warning:</strong> the device that asked is on a different network from this one. If it is not right next to you, decline.</p>'
   return page(
     'Is this you?',
     `<span class="badge">Is this you?</span>
 <h1>Sign in on your other device?</h1>
 <p>A device is asking to be signed in to <strong>${escapeHtml(new URL(services.settings.publicUrl).host)}</strong> with your account.</p>
+<p class="note">What the device reports about itself, which we cannot check:</p>
+<ul class="facts">
+  ${
+    flow.deviceName
+      ? `<li>The device says its name is <strong data-test-id="link-device">${escapeHtml(flow.deviceName)}</strong></li>`
+      : '<li>The device gave no name.</li>'
+  }
+  <li>Its browser says it is running <strong data-test-id="link-started-on">${escapeHtml(flow.startedOn)}</strong></li>
+</ul>
 <dl class="facts">
-  <dt>Device</dt><dd data-test-id="link-device">${escapeHtml(flow.deviceName ?? 'Unnamed device')}</dd>
-  <dt>Running</dt><dd data-test-id="link-started-on">${escapeHtml(flow.startedOn)}</dd>
   <dt>Asked</dt><dd>${escapeHtml(ago)}</dd>
   ${fixed ? `<dt>Sign in with</dt><dd>${escapeHtml(fixed.name)}</dd>` : ''}
 </dl>

@@ -7,6 +7,7 @@ import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
 import { retryAfterOf } from '../errors.js'
 import { handleCallback } from './callback-route.js'
+import { untrustedProxyWarning } from './client-address.js'
 import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
@@ -26,9 +27,11 @@ export function createRequestHandler(
   const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
   const hsts = settings.publicUrl.startsWith('https://')
   const handleLink = createLinkRoute(services)
+  const warnUntrustedProxy = untrustedProxyWarning(logger, settings.trustProxyHops)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
+    warnUntrustedProxy(req)
     const url = req.url ?? '/'
     const path = url.split('?')[0] ?? '/'
 
