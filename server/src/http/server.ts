@@ -13,6 +13,7 @@ import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStaticHandler } from './static-files.js'
+import { createStreamGate } from './stream-caps.js'
 import { tryFastPath } from './trpc-fast-path.js'
 
 /** Largest request body any route reads. */
@@ -28,6 +29,7 @@ export function createRequestHandler(
   const hsts = settings.publicUrl.startsWith('https://')
   const handleLink = createLinkRoute(services)
   const warnUntrustedProxy = untrustedProxyWarning(logger, settings.trustProxyHops)
+  const gateStream = createStreamGate(services)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
@@ -41,6 +43,7 @@ export function createRequestHandler(
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseTooLarge(services, req, res)
       const procedurePath = path.slice('/trpc/'.length)
       const query = url.length > path.length ? url.slice(path.length + 1) : ''
+      if (procedurePath === 'auth.watch' && gateStream(req, res, query)) return
       if (settings.fastPath && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
       return nodeHTTPRequestHandler({
         router: appRouter,
