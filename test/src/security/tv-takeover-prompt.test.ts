@@ -61,7 +61,7 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
 
   it('on a terminal it names the account and asks; "n" (or Enter) signs that session out, exits 1 and keeps nothing', async () => {
     const { cli, loginId } = await approvedByMallory([], true)
-    expect(cli.stdout()).toMatch(/signed in as Mallory <mallory@example\.test>/)
+    expect(cli.stdout(), cli.stderr()).toMatch(/signed this device in as Mallory <mallory@example\.test>/)
     expect(cli.stdout()).toMatch(/Continue as mallory@example\.test\? \[y\/N\]/)
     expect(revoked(loginId)).toBe(false)
     cli.write('\n')
@@ -82,7 +82,7 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
   it('not on a terminal and without --yes: nobody can answer, so it refuses, signs the session out and says to pass --yes', async () => {
     const { cli, loginId } = await approvedByMallory([], false)
     expect(await cli.exited).toBe(1)
-    expect(cli.stdout()).toMatch(/signed in as Mallory <mallory@example\.test>/)
+    expect(cli.stdout(), cli.stderr()).toMatch(/signed this device in as Mallory <mallory@example\.test>/)
     expect(cli.stderr()).toMatch(/--yes/)
     expect(cli.stdout()).not.toMatch(/Signed in as/)
     expect(revoked(loginId)).toBe(true)
@@ -91,7 +91,7 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
   it('not on a terminal with --yes: keeps it without asking, and still says who signed in', async () => {
     const { cli, loginId } = await approvedByMallory(['--yes'], false)
     expect(await cli.exited).toBe(0)
-    expect(cli.stdout()).toMatch(/signed in as Mallory <mallory@example\.test>/)
+    expect(cli.stdout(), cli.stderr()).toMatch(/signed this device in as Mallory <mallory@example\.test>/)
     expect(cli.stdout()).not.toMatch(/\[y\/N\]/)
     expect(revoked(loginId)).toBe(false)
   })
