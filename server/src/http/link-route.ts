@@ -6,13 +6,16 @@ import { AuthError } from '../errors.js'
 import { BodyTooLargeError, readForm } from './body.js'
 import { clientAddress } from './client-address.js'
 import { readCookie, strictCookie } from './cookies.js'
-import { escapeHtml, page } from './html.js'
+import { escapeHtml, page as basePage } from './html.js'
 import { isCrossSite } from './same-origin.js'
 import { pageCsp, sendPage, sendUnavailablePage } from './headers.js'
 
 /** The link cookie: `__Host-` over https, so a sibling sub-domain or plain http cannot plant it (cookie tossing). */
 const COOKIE = 'bp_link'
 const HOST_COOKIE = '__Host-bp_link'
+
+/** A `/link` page: referrer policy same-origin, so its form POSTs carry their real `Origin` (under no-referrer it is `null`). */
+const page = (title: string, body: string) => basePage(title, body, { referrer: 'same-origin' })
 
 /**
  * `/link`: where the approving device (a phone) enters or scans the user code,
@@ -79,6 +82,9 @@ export function createLinkRoute(services: Services) {
   return async function handleLink(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const ip = clientAddress(req, services.settings.trustProxyHops)
     const cookieToken = readCookie(req, cookie.name)
+    // Under `no-referrer` a browser's form POST says `Origin: null` (Fetch §3.2), which the check below must refuse;
+    // `same-origin` lets it name its origin, and still sends no Referer (with the code in it) to any other origin.
+    res.setHeader('Referrer-Policy', 'same-origin')
     try {
       if (req.method === 'POST' && isCrossSite(req, publicOrigin)) {
         // Another site's form (login CSRF, consent by cookie tossing): nothing is read, nothing changes.

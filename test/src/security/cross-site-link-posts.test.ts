@@ -91,6 +91,22 @@ describe('cross-site POSTs to /link change nothing (Origin, Sec-Fetch-Site)', ()
     expect(await statusOf(device)).toBe('pending')
   })
 
+  it('every /link page is Referrer-Policy same-origin, so the browser’s own POSTs carry their Origin (no-referrer makes it `null`)', async () => {
+    const device = await startDevice(bp.url, { provider: 'dev' })
+    const phone = new Phone(bp.url)
+    const pages = [
+      await phone.request('GET', '/link'),
+      await phone.open(device.userCode),
+      await phone.enter('BBBB-BBBB'),
+      await phone.answer('decline'),
+    ]
+    for (const page of pages) {
+      expect(page.headers.get('referrer-policy'), page.url).toBe('same-origin')
+      // The meta tag wins over the header in a browser: it must say the same.
+      expect(page.html, page.url).toContain('<meta name="referrer" content="same-origin">')
+    }
+  })
+
   it.each([
     ['Origin of PUBLIC_URL', {}],
     ['no Origin, Sec-Fetch-Site: same-origin', { origin: '', 'sec-fetch-site': 'same-origin' }],
