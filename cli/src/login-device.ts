@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline'
 import { createClientCodePair, type FlowStatusOutput } from '@boarding-pass/shared'
 import QRCode from 'qrcode'
 import { createClient, redeem, type Client, type Login } from './client.js'
@@ -6,8 +7,18 @@ export interface DeviceOptions {
   url: string
   /** Unset: the phone's page lets the user choose. */
   provider?: string
-  /** Shown on the phone, so the user knows what they approve. */
-  deviceName: string
+  /** Shown on the phone (as this device's claim), so the user knows what they approve; see `toDeviceName`. */
+  deviceName?: string
+  /**
+   * Keep the session without asking "Continue as …?" (`--yes`). Without it, a
+   * run whose stdin is not a terminal refuses: nobody could confirm the account.
+   */
+  yes?: boolean
+}
+
+/** The session was approved elsewhere but not kept here: refused at "Continue as …?", or nobody could answer. */
+export class NotKeptError extends Error {
+  override readonly name = 'NotKeptError'
 }
 
 /** What each status means to the person at the terminal. */
@@ -49,7 +60,59 @@ export async function loginWithDevice(options: DeviceOptions): Promise<Login> {
 
   const outcome = await watch(client, started.flowId, Date.parse(started.expiresAt) - Date.now())
   if (outcome.status !== 'approved' || !outcome.serverCode) throw new Error(SAY[outcome.status])
-  return redeem(options.url, pair.clientCode, outcome.serverCode)
+  const login = await redeem(options.url, pair.clientCode, outcome.serverCode)
+  await confirmAccount(options.url, login, options.yes ?? false)
+  return login
+}
+
+/**
+ * The TV takeover (RFC 10027 / BCP 247, RFC 8628 §5.4): anyone who saw the code
+ * could have approved it with their own account. So before keeping the session,
+ * say whose it is and ask "Continue as …?"; anything but yes signs that session
+ * out (`auth.logout` with its refresh token) and keeps nothing. Without a
+ * terminal nobody can answer: refuse, unless `--yes` said to keep it.
+ */
+async function confirmAccount(url: string, login: Login, yes: boolean): Promise<void> {
+  const { user } = login
+  const account = user.email ?? user.name ?? user.id
+  const who = user.name && user.email ? `${user.name} <${user.email}>` : account
+  console.log('')
+  console.log(`The phone signed this device in as ${who} (${user.provider}).`)
+  if (yes) return
+  if (!process.stdin.isTTY) {
+    await signOut(url, login)
+    throw new NotKeptError(
+      'not kept: this is not an interactive terminal, so nobody could confirm the account; that session was signed out. Run with --yes to keep the session without asking.',
+    )
+  }
+  const answer = await ask(`Continue as ${account}? [y/N] `)
+  if (/^\s*y(es)?\s*$/i.test(answer)) return
+  await signOut(url, login)
+  console.log(
+    `Not kept: ${account} was signed out on this device. If you did not sign in on your phone, someone else did; nothing of theirs stays here.`,
+  )
+  throw new NotKeptError(`not kept: you did not continue as ${account}`)
+}
+
+/** Ends the session on the server: its refresh token, and every token of that login, stop working. */
+async function signOut(url: string, login: Login): Promise<void> {
+  await createClient(url).auth.logout.mutate({ refreshToken: login.refreshToken })
+}
+
+/** One line from the terminal; an empty answer when input ends (Ctrl-D). */
+function ask(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true })
+    let answered = false
+    rl.once('close', () => {
+      if (!answered) resolve('')
+    })
+    rl.question(question, (answer) => {
+      answered = true
+      rl.close()
+      resolve(answer)
+    })
+  })
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { toDeviceName } from '@boarding-pass/shared'
 import { reasonOf, type Login } from './client.js'
 import { loginWithDevice } from './login-device.js'
 import { loginWithLoopback } from './login-loopback.js'
@@ -14,6 +15,8 @@ Options:
   --provider <id>    the sign-in provider (default: dev; with --device, chosen on the phone)
   --device           sign in from another device (phone): shows a QR code and a short code
   --name <name>      with --device: how this device is shown on the phone (default: the host name)
+  --yes              with --device: keep the session without asking "Continue as …?" (needed when
+                     not on a terminal; without it a non-interactive run signs the session out)
   --no-browser       print the sign-in address instead of opening a browser (also BOARDING_PASS_NO_BROWSER=1)
   --print-token      print the access token after signing in
   -h, --help         this text`
@@ -27,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       provider: { type: 'string' },
       device: { type: 'boolean', default: false },
       name: { type: 'string' },
+      yes: { type: 'boolean', default: false },
       'no-browser': { type: 'boolean', default: process.env.BOARDING_PASS_NO_BROWSER === '1' },
       'print-token': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -39,7 +43,12 @@ async function main(argv: string[]): Promise<number> {
   const url = values.url.replace(/\/+$/, '')
 
   const login = values.device
-    ? await loginWithDevice({ url, provider: values.provider, deviceName: (values.name ?? hostname()).slice(0, 64) })
+    ? await loginWithDevice({
+        url,
+        provider: values.provider,
+        deviceName: toDeviceName(values.name ?? hostname()),
+        yes: values.yes,
+      })
     : await loginWithLoopback({ url, provider: values.provider ?? 'dev', openBrowser: !values['no-browser'] })
   printLogin(login, values['print-token'])
   return 0

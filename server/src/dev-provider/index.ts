@@ -4,6 +4,7 @@ import type { Configuration, JWK } from 'oidc-provider'
 import { randomSecret } from '../tokens/secrets.js'
 import { escapeHtml, page } from '../http/html.js'
 import { readForm } from '../http/body.js'
+import { FOREIGN_PAGE_CSP } from '../http/headers.js'
 import { createMemoryAdapter } from './memory-adapter.js'
 
 /**
@@ -164,6 +165,8 @@ export function createDevProvider(options: { issuer: string; clients: DevClient[
     handle(req, res) {
       const url = req.url ?? '/'
       if (url !== mountPath && !url.startsWith(`${mountPath}/`) && !url.startsWith(`${mountPath}?`)) return false
+      // Its login and error pages are HTML on the broker's origin: no script, no framing (issue 13 item 6).
+      res.setHeader('content-security-policy', FOREIGN_PAGE_CSP)
       const path = url.split('?')[0] ?? ''
       const match = interactionPath.exec(path)
       if (match?.[1] && (req.method === 'GET' || req.method === 'POST')) {

@@ -17,6 +17,10 @@ export async function handleCallback(services: Services, req: IncomingMessage, r
     res.setHeader('allow', 'GET, HEAD')
     return sendPage(res, 405, page('Method not allowed', '<h1>Method not allowed</h1>'))
   }
+  if (req.method === 'HEAD') {
+    // Link checkers and prefetchers HEAD it (contract v1.2): no provider leg, no Server Code, no counter moves.
+    return sendPage(res, 200, page('Signing in', '<h1>Signing in…</h1>'))
+  }
   const query = (req.url ?? '').split('?')[1] ?? ''
   const callbackUrl = new URL(`${services.settings.publicUrl}/auth/callback${query ? `?${query}` : ''}`)
   try {

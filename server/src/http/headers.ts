@@ -25,6 +25,25 @@ export const SPA_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+/**
+ * SVG files: an SVG opened as a document can run script, so it gets a policy
+ * that allows none (its own inline styles only, no framing).
+ *
+ * @example
+ * res.setHeader('content-security-policy', SVG_CSP)
+ */
+export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+
+/**
+ * Pages another component renders (the development provider's): no script, no
+ * framing. No `form-action`, so its forms may still end in a redirect to the app.
+ *
+ * @example
+ * res.setHeader('content-security-policy', FOREIGN_PAGE_CSP)
+ */
+export const FOREIGN_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+
 /** Server-rendered pages: no script at all, their one inline stylesheet, forms to this origin and the providers. */
 export function pageCsp(formTargets: string[] = []): string {
   return [

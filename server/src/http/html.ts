@@ -12,15 +12,20 @@ export function escapeHtml(value: string): string {
 /**
  * A small self-contained HTML page in the product's look: no script, inline
  * styles only (allowed by a per-page CSP hash-free `style-src 'unsafe-inline'`
- * on these server-rendered pages, which carry no user script).
+ * on these server-rendered pages, which carry no user script). `referrer`:
+ * the page's referrer policy (default `no-referrer`; the `/link` pages use
+ * `same-origin` so that their form POSTs carry a real `Origin`).
+ *
+ * @example
+ * sendPage(res, 404, page('Not found', '<h1>Not found</h1>'))
  */
-export function page(title: string, body: string): string {
+export function page(title: string, body: string, options: { referrer?: 'no-referrer' | 'same-origin' } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${options.referrer ?? 'no-referrer'}">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)} · Boarding Pass</title>
 <style>

@@ -6,10 +6,16 @@ import { AuthError } from '../errors.js'
 import { BodyTooLargeError, readForm } from './body.js'
 import { clientAddress } from './client-address.js'
 import { readCookie, strictCookie } from './cookies.js'
-import { escapeHtml, page } from './html.js'
+import { escapeHtml, page as basePage } from './html.js'
+import { isCrossSite } from './same-origin.js'
 import { pageCsp, sendPage, sendUnavailablePage } from './headers.js'
 
+/** The link cookie: `__Host-` over https, so a sibling sub-domain or plain http cannot plant it (cookie tossing). */
 const COOKIE = 'bp_link'
+const HOST_COOKIE = '__Host-bp_link'
+
+/** A `/link` page: referrer policy same-origin, so its form POSTs carry their real `Origin` (under no-referrer it is `null`). */
+const page = (title: string, body: string) => basePage(title, body, { referrer: 'same-origin' })
 
 /**
  * `/link`: where the approving device (a phone) enters or scans the user code,
@@ -20,6 +26,9 @@ const COOKIE = 'bp_link'
 export function createLinkRoute(services: Services) {
   const providerOrigins = new Map<string, string>()
   const secure = services.settings.publicUrl.startsWith('https://')
+  const publicOrigin = new URL(services.settings.publicUrl).origin
+  // `__Host-` requires Secure, Path=/ and no Domain.
+  const cookie = secure ? { name: HOST_COOKIE, path: '/' } : { name: COOKIE, path: '/link' }
 
   /** Origins the confirmation form may end up at (Continue is a 303 to the provider). */
   async function formTargets(): Promise<string[]> {
@@ -39,8 +48,8 @@ export function createLinkRoute(services: Services) {
       case 'confirm': {
         res.setHeader(
           'set-cookie',
-          strictCookie(COOKIE, outcome.token, {
-            path: '/link',
+          strictCookie(cookie.name, outcome.token, {
+            path: cookie.path,
             maxAge: (outcome.flow.expiresAt - services.now()) / 1000,
             secure,
           }),
@@ -72,11 +81,27 @@ export function createLinkRoute(services: Services) {
 
   return async function handleLink(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const ip = clientAddress(req, services.settings.trustProxyHops)
-    const cookieToken = readCookie(req, COOKIE)
+    const cookieToken = readCookie(req, cookie.name)
+    // Under `no-referrer` a browser's form POST says `Origin: null` (Fetch §3.2), which the check below must refuse;
+    // `same-origin` lets it name its origin, and still sends no Referer (with the code in it) to any other origin.
+    res.setHeader('Referrer-Policy', 'same-origin')
     try {
+      if (req.method === 'POST' && isCrossSite(req, publicOrigin)) {
+        // Another site's form (login CSRF, consent by cookie tossing): nothing is read, nothing changes.
+        services.logger.warn({ path, origin: req.headers.origin?.slice(0, 100) }, 'cross-site POST to /link refused')
+        req.resume()
+        return sendPage(
+          res,
+          403,
+          page(
+            'Not allowed',
+            '<h1>This request came from another site</h1><p class="notice" role="alert">Nothing was changed. To sign in on another device, open the link or type the code yourself.</p>',
+          ),
+        )
+      }
       if (path === '/link' && (req.method === 'GET' || req.method === 'HEAD')) {
         const code = new URL(req.url ?? '/link', 'http://x').searchParams.get('code')
-        // HEAD has no side effects (RFC 9110 §9.2.1): a link checker must not claim the flow.
+        // HEAD has no side effects at all (RFC 9110 §9.2.1); a GET shows the page and claims nothing (link.ts).
         if (!code || req.method === 'HEAD') return sendPage(res, 200, entryPage())
         return await render(res, await openLink(services, code, { ip, cookieToken }))
       }
@@ -142,17 +167,25 @@ function confirmPage(services: Services, outcome: Extract<LinkOutcome, { kind: '
             `<label class="option"><input type="radio" name="provider" value="${escapeHtml(p.id)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(p.name)}</label>`,
         )
         .join('')}</fieldset>`
+  // Only ever a warning: a shared address proves nothing (a NAT, a proxy), so it is never shown as reassurance.
   const network = outcome.sameNetwork
-    ? '<p class="note">The device that asked is on the same network as this one.</p>'
-    : '<p class="warning" role="alert"><strong>Warning:</strong> the device that asked is on a different network from this one. If it is not right next to you, decline.</p>'
+    ? ''
+    : '<p class="warning" role="alert" data-test-id="link-network-warning"><strong>Warning:</strong> the device that asked is on a different network from this one. If it is not right next to you, decline.</p>'
   return page(
     'Is this you?',
     `<span class="badge">Is this you?</span>
 <h1>Sign in on your other device?</h1>
 <p>A device is asking to be signed in to <strong>${escapeHtml(new URL(services.settings.publicUrl).host)}</strong> with your account.</p>
+<p class="note">What the device reports about itself, which we cannot check:</p>
+<ul class="facts">
+  ${
+    flow.deviceName
+      ? `<li>The device says its name is <strong data-test-id="link-device">${escapeHtml(flow.deviceName)}</strong></li>`
+      : '<li>The device gave no name.</li>'
+  }
+  <li>Its browser says it is running <strong data-test-id="link-started-on">${escapeHtml(flow.startedOn)}</strong></li>
+</ul>
 <dl class="facts">
-  <dt>Device</dt><dd data-test-id="link-device">${escapeHtml(flow.deviceName ?? 'Unnamed device')}</dd>
-  <dt>Running</dt><dd data-test-id="link-started-on">${escapeHtml(flow.startedOn)}</dd>
   <dt>Asked</dt><dd>${escapeHtml(ago)}</dd>
   ${fixed ? `<dt>Sign in with</dt><dd>${escapeHtml(fixed.name)}</dd>` : ''}
 </dl>

@@ -7,12 +7,14 @@ import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
 import { retryAfterOf } from '../errors.js'
 import { handleCallback } from './callback-route.js'
+import { untrustedProxyWarning } from './client-address.js'
 import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStandardsRoutes } from './standards-routes.js'
 import { createStaticHandler } from './static-files.js'
+import { createStreamGate } from './stream-caps.js'
 import { tryFastPath } from './trpc-fast-path.js'
 
 /** Largest request body any route reads. */
@@ -28,9 +30,12 @@ export function createRequestHandler(
   const hsts = settings.publicUrl.startsWith('https://')
   const handleLink = createLinkRoute(services)
   const handleStandards = createStandardsRoutes(services)
+  const warnUntrustedProxy = untrustedProxyWarning(logger, settings.trustProxyHops)
+  const gateStream = createStreamGate(services)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
+    warnUntrustedProxy(req)
     const url = req.url ?? '/'
     const path = url.split('?')[0] ?? '/'
 
@@ -40,6 +45,7 @@ export function createRequestHandler(
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseTooLarge(services, req, res)
       const procedurePath = path.slice('/trpc/'.length)
       const query = url.length > path.length ? url.slice(path.length + 1) : ''
+      if (procedurePath === 'auth.watch' && gateStream(req, res, query)) return
       if (settings.fastPath && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
       return nodeHTTPRequestHandler({
         router: appRouter,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
-import { SPA_CSP } from './headers.js'
+import { SPA_CSP, SVG_CSP } from './headers.js'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,10 +37,13 @@ export function createStaticHandler(root: string) {
     if (file.startsWith(base) && extname(file) && !path.includes('\0')) {
       const info = await stat(file).catch(() => undefined)
       if (info?.isFile()) {
+        // Every document gets a policy, whatever path reaches it (`/index.html` as well as `/`).
+        const csp = extname(file) === '.html' ? SPA_CSP : extname(file) === '.svg' ? SVG_CSP : undefined
         res.writeHead(200, {
           'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
           'content-length': info.size,
           'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+          ...(csp ? { 'content-security-policy': csp } : {}),
         })
         if (req.method === 'HEAD') res.end()
         else createReadStream(file).pipe(res)

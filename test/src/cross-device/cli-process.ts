@@ -24,16 +24,27 @@ export interface CliProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
   /** Resolves when it exits, with its exit code. */
   exited: Promise<number | null>
+  /** Types `text` at it (with `tty`: into its terminal). */
+  write(text: string): void
   kill(): void
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
+/**
+ * Runs the built CLI. With `tty`, it runs inside a pseudo-terminal (util-linux
+ * `script`), so its stdin is a TTY, as when a person runs it; its stderr then
+ * arrives in stdout, as on a terminal.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { tty?: boolean } = {}): CliProcess {
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BOARDING_PASS_')))
-  const child = spawn(process.execPath, [`${ROOT}cli/dist/main.js`, ...args], {
-    cwd: ROOT,
-    env: { ...cleanEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const command = [process.execPath, `${ROOT}cli/dist/main.js`, ...args]
+  const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ')
+  const child = options.tty
+    ? spawn('script', ['-qfec', quoted, '/dev/null'], {
+        cwd: ROOT,
+        env: { ...cleanEnv, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...cleanEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   const listeners = new Set<() => void>()
@@ -55,6 +66,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliPro
     stdout: () => out,
     stderr: () => err,
     exited,
+    write: (text) => {
+      child.stdin.write(text)
+    },
     kill: () => {
       if (child.exitCode === null) child.kill('SIGTERM')
     },

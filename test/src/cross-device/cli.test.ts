@@ -60,7 +60,7 @@ describe('the boarding-pass CLI (built, run as a child process) against Boarding
   })
 
   it('login --device: prints a QR code, the user code and the link; a phone approves; it prints the user and exits 0', async () => {
-    const login = cli('login', '--url', bp.url, '--device', '--provider', 'dev', '--name', 'CI laptop')
+    const login = cli('login', '--url', bp.url, '--device', '--provider', 'dev', '--name', 'CI laptop', '--yes')
     const [, link] = await login.waitFor(/^Link: (http:\/\/\S+\/link\?code=[A-Z]{4}-[A-Z]{4})$/m)
     const userCode = new URL(link!).searchParams.get('code')!
     expect(userCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)

@@ -40,9 +40,9 @@ export class Phone {
     this.extraHeaders = options.headers ?? {}
   }
 
-  /** The `bp_link` cookie this browser holds, if any. */
+  /** The link cookie this browser holds (`bp_link`, or `__Host-bp_link` over https), if any. */
   get linkCookie(): string | undefined {
-    return this.jar.get('bp_link')?.value
+    return (this.jar.get('bp_link') ?? this.jar.get('__Host-bp_link'))?.value
   }
 
   /** Scans or follows `verificationUriComplete` (or types `code` into the address): `GET /link?code=…`. */
@@ -51,8 +51,8 @@ export class Phone {
   }
 
   /** Types `code` into the form: `POST /link`. */
-  enter(code: string): Promise<Page> {
-    return this.request('POST', '/link', { form: { code } })
+  enter(code: string, headers?: Record<string, string>): Promise<Page> {
+    return this.request('POST', '/link', { form: { code }, headers })
   }
 
   /**
@@ -61,11 +61,11 @@ export class Phone {
    */
   answer(
     action: 'continue' | 'decline',
-    options: { token?: string; provider?: string; cookie?: string | false } = {},
+    options: { token?: string; provider?: string; cookie?: string | false; headers?: Record<string, string> } = {},
   ): Promise<Page> {
     const form: Record<string, string> = { action, token: options.token ?? this.lastToken ?? '' }
     if (options.provider) form.provider = options.provider
-    return this.request('POST', '/link/answer', { form, cookie: options.cookie })
+    return this.request('POST', '/link/answer', { form, cookie: options.cookie, headers: options.headers })
   }
 
   /**
@@ -87,14 +87,23 @@ export class Phone {
     return this.signInAtProvider(next.location, options)
   }
 
-  /** One request to this phone's instance, with this browser's cookies (or `cookie`: a header to send instead, or none). */
+  /**
+   * One request to this phone's instance, with this browser's cookies (or `cookie`: a header to send instead, or none).
+   * A POST carries `Origin: PUBLIC_URL`'s origin, as a browser's form post does; `headers` are added last
+   * (a test sets another `Origin`, or `Sec-Fetch-Site`, there; an empty value drops the header).
+   */
   async request(
     method: 'GET' | 'POST',
     path: string,
-    options: { form?: Record<string, string>; cookie?: string | false } = {},
+    options: { form?: Record<string, string>; cookie?: string | false; headers?: Record<string, string> } = {},
   ): Promise<Page> {
     const url = `${this.origin}${path}`
     const headers: Record<string, string> = { ...this.extraHeaders }
+    if (method === 'POST') headers.origin = new URL(this.publicUrl).origin
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (value === '') delete headers[name.toLowerCase()]
+      else headers[name.toLowerCase()] = value
+    }
     const cookie = options.cookie === undefined ? this.cookieHeader(path) : options.cookie
     if (cookie) headers.cookie = cookie
     let body: string | undefined

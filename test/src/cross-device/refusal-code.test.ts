@@ -47,7 +47,7 @@ describe('/link refuses wrong, spent and already-claimed codes with a 400 page',
     expect((await poll(bp.url, device.flowId)).body.result!.data.status).toBe('approved')
   })
 
-  it('a second phone (another cookie jar) with the same code is refused; the first keeps its screen and can finish', async () => {
+  it('a second phone (another cookie jar) may look (v1.2: opening spends nothing), but once the first answers it is refused', async () => {
     const device = await startDevice(bp.url, { provider: 'dev' })
     const watcher = await watch(bp.url, device.flowId)
     const first = new Phone(bp.url)
@@ -55,9 +55,10 @@ describe('/link refuses wrong, spent and already-claimed codes with a 400 page',
     expect(confirm.status).toBe(200)
 
     const second = new Phone(bp.url)
-    expectRefusalPage(await second.open(device.userCode), /<h1>This code was already used<\/h1>/)
-    expectRefusalPage(await second.enter(device.userCode.toLowerCase()), /<h1>This code was already used<\/h1>/)
-    // Nor can the second phone use the first one's token without the first one's cookie.
+    const looked = await second.open(device.userCode)
+    expect(looked.status).toBe(200)
+    expect(looked.token).not.toBe(confirm.token)
+    // The second phone cannot use the first one's token without the first one's cookie.
     expect((await second.answer('continue', { token: confirm.token })).status).toBe(400)
     expect((await poll(bp.url, device.flowId)).body.result!.data.status).toBe('opened')
 
@@ -67,6 +68,10 @@ describe('/link refuses wrong, spent and already-claimed codes with a 400 page',
     expect(reload.token).toBe(confirm.token)
     const next = await first.answer('continue')
     expect(next.status).toBe(303)
+    // The first Continue spent the code: the second phone's page, and the code itself, are refused.
+    expect((await second.answer('continue')).status).toBe(400)
+    expectRefusalPage(await second.open(device.userCode), /<h1>This code was already used<\/h1>/)
+    expectRefusalPage(await second.enter(device.userCode.toLowerCase()), /<h1>This code was already used<\/h1>/)
     expect((await first.signInAtProvider(next.location!)).text('link-done')).toBeDefined()
     expect((await watcher.waitForStatus('approved')).value.serverCode).toBeTruthy()
   })

@@ -25,12 +25,13 @@ export interface Watcher {
 /**
  * Opens `GET {baseUrl}/trpc/auth.watch?input=…` the way any SSE client would
  * (no tRPC client), and parses the stream line by line (the SSE format).
+ * `headers` go with the request (an `x-forwarded-for` a trusted proxy adds, say).
  */
-export async function watch(baseUrl: string, flowId: string): Promise<Watcher> {
+export async function watch(baseUrl: string, flowId: string, headers: Record<string, string> = {}): Promise<Watcher> {
   const abort = new AbortController()
   const input = encodeURIComponent(JSON.stringify({ flowId }))
   const response = await fetch(`${baseUrl}/trpc/auth.watch?input=${input}`, {
-    headers: { accept: 'text/event-stream' },
+    headers: { accept: 'text/event-stream', ...headers },
     signal: abort.signal,
   })
   if (!response.ok || !response.body) throw new Error(`auth.watch answered ${response.status}`)

@@ -39,10 +39,11 @@ const USED = refused(
 const EXPIRED = refused('This sign-in has expired', 'Start again on your other device to get a new code.')
 
 /**
- * The approving device enters (or scans) a user code. The first screen to open
- * a flow claims it: the code is spent, the waiting device sees `opened`, and
- * this browser gets a one-time token that Continue or Decline must carry. A
- * reload in the same browser shows the same screen; any other browser is refused.
+ * The approving device enters (or scans) a user code and is shown what is
+ * asking. Opening claims nothing (contract v1.2 "Links are safe to fetch": mail
+ * scanners and chat previews GET links first): it only reports `opened` and
+ * gives this browser a one-time token (form and cookie) for Continue or Decline,
+ * the POST that spends the code. A code some browser already answered is refused.
  */
 export async function openLink(
   services: Services,
@@ -65,29 +66,24 @@ export async function openLink(
   const flow = await store.deviceFlows.get(entry.flowId)
   if (!flow || now() >= flow.expiresAt) return EXPIRED
   if (flow.status !== 'pending' && flow.status !== 'opened') return USED
+  if (await store.linkClaims.get(entry.flowId)) return USED
 
   const ttlMs = Math.max(1, flow.expiresAt - now())
-  const token = randomSecret(32)
   const sameNetwork = flow.startIp === caller.ip
-  if (await store.linkClaims.putIfAbsent(entry.flowId, secretKey(token), ttlMs)) {
-    await store.linkTokens.put(secretKey(token), { flowId: entry.flowId }, ttlMs)
-    const opened = await setFlowStatus(services, entry.flowId, { status: 'opened' })
-    services.logger.info({ flowId: entry.flowId, sameNetwork }, 'cross-device flow opened')
-    return { kind: 'confirm', flowId: entry.flowId, flow: opened ?? flow, userCode: formatUserCode(code), token, sameNetwork }
-  }
-  // Claimed already: only the browser that claimed it may see it again.
-  const claim = await store.linkClaims.get(entry.flowId)
-  if (caller.cookieToken && claim === secretKey(caller.cookieToken) && (await store.linkTokens.get(claim))) {
-    return { kind: 'confirm', flowId: entry.flowId, flow, userCode: formatUserCode(code), token: caller.cookieToken, sameNetwork }
-  }
-  services.logger.warn({ flowId: entry.flowId }, 'user code used from a second browser: refused')
-  return USED
+  // A reload (or a second tab) in the same browser keeps its token, so every open page of it stays valid.
+  const kept = caller.cookieToken ? await store.linkTokens.get(secretKey(caller.cookieToken)) : undefined
+  const token = kept?.flowId === entry.flowId ? caller.cookieToken! : randomSecret(32)
+  if (token !== caller.cookieToken) await store.linkTokens.put(secretKey(token), { flowId: entry.flowId }, ttlMs)
+  const opened = flow.status === 'pending' ? await setFlowStatus(services, entry.flowId, { status: 'opened' }) : flow
+  if (flow.status === 'pending') services.logger.info({ flowId: entry.flowId, sameNetwork }, 'cross-device flow opened')
+  return { kind: 'confirm', flowId: entry.flowId, flow: opened ?? flow, userCode: formatUserCode(code), token, sameNetwork }
 }
 
 /**
  * Continue or Decline on the confirmation screen. The form's token must equal
- * this browser's cookie (a cross-site form cannot know either) and is spent
- * here, so a flow is approved or declined at most once.
+ * this browser's cookie (a cross-site form cannot know either). The first answer
+ * from any browser claims the flow atomically and spends the code, so a flow is
+ * approved or declined at most once; every later answer gets the 400 page.
  */
 export async function answerLink(
   services: Services,
@@ -97,22 +93,27 @@ export async function answerLink(
     return refused('This page has expired', 'Scan the code on your other device again.')
   }
   const { store, now, providers } = services
-  const link = await store.linkTokens.take(secretKey(answer.token))
+  const link = await store.linkTokens.get(secretKey(answer.token))
   if (!link) return USED
   const flow = await store.deviceFlows.get(link.flowId)
   if (!flow || now() >= flow.expiresAt) return EXPIRED
-  if (flow.status !== 'opened') return USED
+  if (flow.status !== 'opened' && flow.status !== 'pending') return USED
+  const provider = providers.get(flow.provider ?? answer.provider ?? '')
+  if (answer.action === 'continue' && !provider) {
+    return refused('Choose how to sign in', 'Pick one of the sign-in options on the previous screen.')
+  }
+  const ttlMs = Math.max(1, flow.expiresAt - now())
+  // The claim: one answer per flow, whichever browser sends it first.
+  if (!(await store.linkClaims.putIfAbsent(link.flowId, secretKey(answer.token), ttlMs))) {
+    services.logger.warn({ flowId: link.flowId }, 'cross-device flow answered twice: refused')
+    return USED
+  }
+  await store.linkTokens.delete(secretKey(answer.token))
 
-  if (answer.action === 'decline') {
+  if (answer.action === 'decline' || !provider) {
     await setFlowStatus(services, link.flowId, { status: 'denied' })
     services.logger.info({ flowId: link.flowId }, 'cross-device flow declined')
     return { kind: 'declined' }
-  }
-  const provider = providers.get(flow.provider ?? answer.provider ?? '')
-  if (!provider) {
-    // Put the token back so the user can pick a provider.
-    await store.linkTokens.put(secretKey(answer.token), link, Math.max(1, flow.expiresAt - now()))
-    return refused('Choose how to sign in', 'Pick one of the sign-in options on the previous screen.')
   }
   const secondsLeft = Math.floor((flow.expiresAt - now()) / 1000)
   if (secondsLeft < 1) return EXPIRED
