@@ -14,7 +14,11 @@ export default defineConfig({
       {
         resolve,
         ssr,
-        test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'packages/verify/src/**/*.test.ts'],
+          environment: 'node',
+        },
       },
       ...(existsSync('web/vitest.config.ts') ? ['web/vitest.config.ts'] : []),
       {

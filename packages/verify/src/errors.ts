@@ -1,16 +1,20 @@
-import type { Reason } from '@boarding-pass/shared'
+import type { VerifyReason } from './claims.js'
 
 /**
  * Why an access token was refused:
  *
  * - `missing`: no `Authorization: Bearer …` header (or an empty token)
  * - `malformed`: not a compact JWS, unreadable claims, a required claim missing
- *   or of the wrong type, `typ` other than `at+jwt`, no `kid`
+ *   or of the wrong type, `typ` other than `at+jwt` (see {@link isAccessTokenType}), no `kid`
  * - `unsupported_algorithm`: `alg` outside the allow-list (`none` and `HS*` always are)
  * - `unknown_key`: no key with its `kid` in the issuer's JWKS, even after a re-fetch
  * - `bad_signature`: the signature does not verify (a tampered token)
  * - `wrong_issuer`, `wrong_audience`: `iss` / `aud` are not the expected ones
  * - `expired`: `exp` has passed (beyond the clock tolerance)
+ * - `lifetime_too_long`: `exp - iat` exceeds the longest lifetime allowed
+ *   (`maxTokenLifetime`): whoever minted it is not following the issuer's settings
+ * - `sender_constrained`: a DPoP-bound token (`cnf.jkt`); this version cannot
+ *   check the proof such a token needs, so it never accepts one
  * - `revoked`: it verifies, but Boarding Pass says its login has ended (introspection)
  */
 export type AccessTokenErrorCode =
@@ -22,12 +26,14 @@ export type AccessTokenErrorCode =
   | 'wrong_issuer'
   | 'wrong_audience'
   | 'expired'
+  | 'lifetime_too_long'
+  | 'sender_constrained'
   | 'revoked'
 
 /** Every code a {@link BoardingPassError} can carry. */
 export type BoardingPassErrorCode = AccessTokenErrorCode | 'issuer_unavailable'
 
-const BRAND = Symbol.for('@boarding-pass/server/sdk:error')
+const BRAND = Symbol.for('@boarding-pass/verify:error')
 
 /**
  * The one base class of the SDK's errors. `code` says what happened (a string
@@ -54,7 +60,7 @@ const BRAND = Symbol.for('@boarding-pass/server/sdk:error')
  */
 export abstract class BoardingPassError extends Error {
   abstract readonly code: BoardingPassErrorCode
-  abstract readonly reason: Reason
+  abstract readonly reason: VerifyReason
   readonly [BRAND] = true
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -108,6 +114,8 @@ const ACCESS_TOKEN_MESSAGES: Record<AccessTokenErrorCode, string> = {
   wrong_issuer: 'The access token was issued by someone else.',
   wrong_audience: 'The access token is meant for another audience.',
   expired: 'The access token has expired.',
+  lifetime_too_long: 'The access token lives longer than this service allows.',
+  sender_constrained: 'The access token is bound to a key (DPoP), which this service does not accept.',
   revoked: 'The access token belongs to a login that has ended.',
 }
 

@@ -1,9 +1,9 @@
 import { TRPCError, initTRPC } from '@trpc/server'
 import { createAuthenticator, type AuthenticateOptions } from './authenticate.js'
 import { isBoardingPassError } from './errors.js'
+import type { HeadersLike } from './read-authorization.js'
 
-/** Request headers as the common adapters hand them over: Fetch `Headers`, or Node's `IncomingHttpHeaders`. */
-export type HeadersLike = { get(name: string): string | null } | Record<string, string | string[] | undefined>
+export type { HeadersLike }
 
 /**
  * What a protected procedure needs from your context: the `Authorization`
@@ -13,12 +13,25 @@ export type HeadersLike = { get(name: string): string | null } | Record<string, 
  * - standalone / node-http adapter: `({ req }) => ({ headers: req.headers })`
  * - fetch adapter (Next.js, Hono, …): `({ req }) => ({ headers: req.headers })`
  * - anything else: `{ authorization: <the header's value> }`
+ *
+ * @example
+ * ```ts
+ * const t = initTRPC.context<BearerContext>().create()
+ * ```
  */
 export interface BearerContext {
   authorization?: string | null
   headers?: HeadersLike
 }
 
+/**
+ * Options of {@link requireAccessToken}: issuer, audience, revocation checks, … (those of `createAuthenticator`).
+ *
+ * @example
+ * ```ts
+ * const options: RequireAccessTokenOptions = { issuer, audience: issuer, checkRevocation: true }
+ * ```
+ */
 export type RequireAccessTokenOptions = AuthenticateOptions
 
 /**
@@ -41,12 +54,19 @@ export type RequireAccessTokenOptions = AuthenticateOptions
  * @example
  * ```ts
  * import { initTRPC } from '@trpc/server'
- * import { isBoardingPassError, requireAccessToken } from '@boarding-pass/server/verify'
+ * import { isBoardingPassError } from '@boarding-pass/verify'
+ * import { requireAccessToken } from '@boarding-pass/verify/trpc'
  *
  * const t = initTRPC.context<{ headers: Headers }>().create({
+ *   // Only the contract's reason is added; `stack` is dropped even in development.
  *   errorFormatter: ({ shape, error }) => ({
  *     ...shape,
- *     data: { ...shape.data, reason: isBoardingPassError(error.cause) ? error.cause.reason : undefined },
+ *     data: {
+ *       code: shape.data.code,
+ *       httpStatus: shape.data.httpStatus,
+ *       path: shape.data.path,
+ *       reason: isBoardingPassError(error.cause) ? error.cause.reason : undefined,
+ *     },
  *   }),
  * })
  * const protectedProcedure = t.procedure.concat(
@@ -63,7 +83,7 @@ export function requireAccessToken(options: RequireAccessTokenOptions) {
   return t.procedure.use(async ({ ctx, next }) => {
     let user
     try {
-      user = await authenticate(readAuthorization(ctx))
+      user = await authenticate(typeof ctx.authorization === 'string' ? ctx.authorization : (ctx.headers ?? null))
     } catch (error) {
       if (!isBoardingPassError(error)) throw error
       throw new TRPCError({
@@ -74,15 +94,4 @@ export function requireAccessToken(options: RequireAccessTokenOptions) {
     }
     return next({ ctx: { user } })
   })
-}
-
-/** The `Authorization` value from the context; several values (a repeated header) are not one token. */
-function readAuthorization(ctx: BearerContext): string | null | undefined {
-  if (typeof ctx.authorization === 'string') return ctx.authorization
-  const headers = ctx.headers
-  if (!headers) return undefined
-  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get('authorization')
-  const value = (headers as Record<string, string | string[] | undefined>).authorization
-  if (Array.isArray(value)) return value.length === 1 ? value[0] : 'multiple'
-  return value
 }
