@@ -74,6 +74,17 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          name: 'packaging',
+          include: ['test/src/packaging/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 400_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'e2e',
           include: ['test/src/e2e/**/*.test.ts'],
           environment: 'node',

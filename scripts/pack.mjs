@@ -4,14 +4,14 @@
  * `node scripts/pack.mjs [out-dir]` (default `pack/`).
  *
  * Publishable: `shared`, `server`, `cli` and every package under `packages/*`
- * that is not `private`. Each is rebuilt from a clean `dist/` (no stale files
- * from removed sources), the server gets the built demo app in `server/app/`
+ * that is not `private`. Each is built, with outputs of removed sources pruned
+ * from `dist/`, the server gets the built demo app in `server/app/`
  * (its default WEB_ROOT once installed), and each tarball is checked: no
  * `workspace:` range may be left in its package.json (pnpm pack rewrites them).
  */
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -30,6 +30,23 @@ export function publishablePackages() {
   })
 }
 
+/**
+ * Deletes what `tsc -b` left in `dist/` from sources that no longer exist (it
+ * never removes outputs). Done file by file rather than by emptying `dist/`, so
+ * that tests running the built CLI or server meanwhile never see it missing.
+ */
+function pruneStaleOutput(packageDir) {
+  const dist = join(packageDir, 'dist')
+  if (!existsSync(dist)) return
+  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const file = join(entry.parentPath, entry.name)
+    const stem = relative(dist, file).replace(/(\.d)?\.(js|ts)(\.map)?$/, '')
+    const source = join(packageDir, 'src', stem)
+    if (!existsSync(`${source}.ts`) && !existsSync(`${source}.tsx`)) rmSync(file)
+  }
+}
+
 function run(command, args, cwd = root) {
   return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
 }
@@ -40,11 +57,8 @@ function run(command, args, cwd = root) {
  */
 export function packAll(outDir = join(root, 'pack')) {
   const dirs = publishablePackages()
-  for (const dir of dirs) {
-    rmSync(join(root, dir, 'dist'), { recursive: true, force: true })
-    rmSync(join(root, dir, 'tsconfig.tsbuildinfo'), { force: true })
-  }
   run(join(root, 'node_modules/.bin/tsc'), ['-b', ...dirs])
+  for (const dir of dirs) pruneStaleOutput(join(root, dir))
 
   if (!existsSync(join(root, 'web/dist/index.html'))) run(PNPM[0], [...PNPM.slice(1), '--filter', '@boarding-pass/web', 'build'])
   rmSync(join(root, 'server/app'), { recursive: true, force: true })

@@ -1,5 +1,5 @@
 import { TRPCError, initTRPC } from '@trpc/server'
-import { createAuthenticator, type AuthenticateOptions } from './authenticate.js'
+import { createAuthenticator, type AuthenticateOptions, type AuthenticatedUser } from './authenticate.js'
 import { isBoardingPassError } from './errors.js'
 import type { HeadersLike } from './read-authorization.js'
 
@@ -23,6 +23,28 @@ export interface BearerContext {
   authorization?: string | null
   headers?: HeadersLike
 }
+
+/**
+ * The types below are spelt with `initTRPC` alone, never with tRPC's internal
+ * type names (`TRPCProcedureBuilder` has one more type parameter since 11.x,
+ * and does not exist under that name in 11.0.0): so this file's declarations
+ * are computed from the `@trpc/server` the app installs, whichever 11.x it is.
+ */
+type TRPCRoot = ReturnType<ReturnType<typeof initTRPC.context<BearerContext>>['create']>
+
+/**
+ * What {@link requireAccessToken} returns: a procedure builder on {@link BearerContext}
+ * that adds `ctx.user`, for `.concat()` onto your own base procedure.
+ *
+ * @example
+ * ```ts
+ * const signedIn: AccessTokenProcedure = requireAccessToken({ issuer, audience: issuer })
+ * const protectedProcedure = t.procedure.concat(signedIn)
+ * ```
+ */
+export type AccessTokenProcedure = ReturnType<typeof _root.procedure.use<{ user: AuthenticatedUser }>>
+/** Only a name to take types from (no value exists). */
+declare const _root: TRPCRoot
 
 /**
  * Options of {@link requireAccessToken}: issuer, audience, revocation checks, … (those of `createAuthenticator`).
@@ -77,10 +99,10 @@ export type RequireAccessTokenOptions = AuthenticateOptions
  * })
  * ```
  */
-export function requireAccessToken(options: RequireAccessTokenOptions) {
+export function requireAccessToken(options: RequireAccessTokenOptions): AccessTokenProcedure {
   const authenticate = createAuthenticator(options)
-  const t = initTRPC.context<BearerContext>().create()
-  return t.procedure.use(async ({ ctx, next }) => {
+  const t: TRPCRoot = initTRPC.context<BearerContext>().create()
+  return t.procedure.use<{ user: AuthenticatedUser }>(async ({ ctx, next }) => {
     let user
     try {
       user = await authenticate(typeof ctx.authorization === 'string' ? ctx.authorization : (ctx.headers ?? null))
