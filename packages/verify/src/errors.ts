@@ -16,6 +16,11 @@ import type { VerifyReason } from './claims.js'
  * - `sender_constrained`: a DPoP-bound token (`cnf.jkt`); this version cannot
  *   check the proof such a token needs, so it never accepts one
  * - `revoked`: it verifies, but Boarding Pass says its login has ended (introspection)
+ *
+ * @example
+ * ```ts
+ * if (isAccessTokenError(error) && error.code === 'expired') await refreshAndRetry()
+ * ```
  */
 export type AccessTokenErrorCode =
   | 'missing'
@@ -30,7 +35,14 @@ export type AccessTokenErrorCode =
   | 'sender_constrained'
   | 'revoked'
 
-/** Every code a {@link BoardingPassError} can carry. */
+/**
+ * Every code a {@link BoardingPassError} can carry.
+ *
+ * @example
+ * ```ts
+ * const code: BoardingPassErrorCode = isBoardingPassError(error) ? error.code : 'issuer_unavailable'
+ * ```
+ */
 export type BoardingPassErrorCode = AccessTokenErrorCode | 'issuer_unavailable'
 
 const BRAND = Symbol.for('@boarding-pass/verify:error')
@@ -71,6 +83,11 @@ export abstract class BoardingPassError extends Error {
 /**
  * The access token cannot be accepted; `code` says why, `reason` is always
  * `invalid_token` (RFC 6750 §3.1): answer 401 and let the client get a new token.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AccessTokenError) res.status(401).json({ reason: error.reason, message: error.message })
+ * ```
  */
 export class AccessTokenError extends BoardingPassError {
   override readonly name = 'AccessTokenError'
@@ -89,6 +106,11 @@ export class AccessTokenError extends BoardingPassError {
  * Boarding Pass could not be asked (its JWKS or `auth.introspect` did not
  * answer, or answered `store_unavailable`). Says nothing about the token:
  * answer 503 and let the client retry, never 401.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof IssuerUnavailableError) res.status(503).set('retry-after', '5').json({ reason: error.reason })
+ * ```
  */
 export class IssuerUnavailableError extends BoardingPassError {
   override readonly name = 'IssuerUnavailableError'
@@ -119,12 +141,26 @@ const ACCESS_TOKEN_MESSAGES: Record<AccessTokenErrorCode, string> = {
   revoked: 'The access token belongs to a login that has ended.',
 }
 
-/** True for an error of this SDK, from any copy of the package. */
+/**
+ * True for an error of this SDK, from any copy of the package.
+ *
+ * @example
+ * ```ts
+ * if (!isBoardingPassError(error)) throw error // a bug, not a refusal
+ * ```
+ */
 export function isBoardingPassError(value: unknown): value is BoardingPassError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
 }
 
-/** True for an {@link AccessTokenError}, from any copy of the package. */
+/**
+ * True for an {@link AccessTokenError}, from any copy of the package.
+ *
+ * @example
+ * ```ts
+ * if (isAccessTokenError(error)) return new Response(null, { status: 401 })
+ * ```
+ */
 export function isAccessTokenError(value: unknown): value is AccessTokenError {
   return isBoardingPassError(value) && value.reason === 'invalid_token'
 }

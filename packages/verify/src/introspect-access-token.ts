@@ -2,6 +2,14 @@ import type { AccessTokenClaims, IntrospectOutput, User } from './claims.js'
 import { AccessTokenError, IssuerUnavailableError } from './errors.js'
 import { checkAbsoluteUrl, trimTrailingSlashes } from './urls.js'
 
+/**
+ * Options of {@link introspectAccessToken}: where Boarding Pass is, and how long to wait for it.
+ *
+ * @example
+ * ```ts
+ * await introspectAccessToken(token, { url: 'http://boarding-pass.internal:3000', timeout: 2000 })
+ * ```
+ */
 export interface IntrospectAccessTokenOptions {
   /** Where to reach Boarding Pass (its PUBLIC_URL, or an internal address). */
   url: string

@@ -4,9 +4,24 @@ import type { AccessTokenClaims } from './claims.js'
 import { AccessTokenError, IssuerUnavailableError, isBoardingPassError } from './errors.js'
 import { checkAbsoluteUrl, trimTrailingSlashes } from './urls.js'
 
-/** The signature algorithms Boarding Pass signs with; nothing else is ever accepted (no `none`, no `HS*`). */
+/**
+ * The signature algorithms Boarding Pass signs with; nothing else is ever accepted (no `none`, no `HS*`).
+ *
+ * @example
+ * ```ts
+ * verifyAccessToken(token, { issuer, audience, algorithms: [...ACCESS_TOKEN_ALGORITHMS] })
+ * ```
+ */
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const
 
+/**
+ * One of {@link ACCESS_TOKEN_ALGORITHMS}.
+ *
+ * @example
+ * ```ts
+ * const algorithms: AccessTokenAlgorithm[] = ['ES256']
+ * ```
+ */
 export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number]
 
 /** Longest token read at all; Boarding Pass's are far shorter. */
@@ -16,6 +31,11 @@ const MAX_TOKEN_LENGTH = 4096
  * The longest `exp - iat` accepted by default, in seconds: Boarding Pass's own
  * default access-token lifetime (`AUTH_ACCESS_TOKEN_TTL`, 900 s). A token that
  * claims to live longer was not minted under those settings.
+ *
+ * @example
+ * ```ts
+ * createAuthenticator({ issuer, audience, maxTokenLifetime: Number(process.env.AUTH_ACCESS_TOKEN_TTL ?? DEFAULT_MAX_TOKEN_LIFETIME) })
+ * ```
  */
 export const DEFAULT_MAX_TOKEN_LIFETIME = 900
 /** `AUTH_ACCESS_TOKEN_TTL`'s own upper bound. */
@@ -31,6 +51,14 @@ const JWKS_CACHE_MAX_AGE_MS = 60_000
 const JWKS_COOLDOWN_MS = 10_000
 const JWKS_TIMEOUT_MS = 5_000
 
+/**
+ * Options of {@link verifyAccessToken}: who issued the token and for whom, and how strictly to check it.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyAccessTokenOptions = { issuer: 'https://login.example.com', audience: 'https://login.example.com', maxTokenLifetime: 900 }
+ * ```
+ */
 export interface VerifyAccessTokenOptions {
   /** Boarding Pass's PUBLIC_URL: the tokens' `iss` (a trailing slash is ignored). */
   issuer: string
