@@ -66,13 +66,18 @@ export function packAll(outDir = join(root, 'pack')) {
 
   mkdirSync(outDir, { recursive: true })
   const packed = []
-  for (const dir of dirs) {
-    const { name, version } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'))
-    const output = run(PNPM[0], [...PNPM.slice(1), 'pack', '--json', '--pack-destination', outDir], join(root, dir))
-    const tarball = JSON.parse(output.slice(output.indexOf('{'))).filename
-    const manifest = run('tar', ['-xOzf', tarball, 'package/package.json'])
-    if (manifest.includes('workspace:')) throw new Error(`${name}: the packed package.json still has a workspace: range`)
-    packed.push({ name, version, dir, tarball: resolve(outDir, tarball) })
+  try {
+    for (const dir of dirs) {
+      const { name, version } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'))
+      const output = run(PNPM[0], [...PNPM.slice(1), 'pack', '--json', '--pack-destination', outDir], join(root, dir))
+      const tarball = JSON.parse(output.slice(output.indexOf('{'))).filename
+      const manifest = run('tar', ['-xOzf', tarball, 'package/package.json'])
+      if (manifest.includes('workspace:')) throw new Error(`${name}: the packed package.json still has a workspace: range`)
+      packed.push({ name, version, dir, tarball: resolve(outDir, tarball) })
+    }
+  } finally {
+    // The copy is for the tarball only: left behind, it would shadow a newer web/dist when the workspace runs the server.
+    rmSync(join(root, 'server/app'), { recursive: true, force: true })
   }
   return packed
 }
