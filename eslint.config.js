@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test/artifacts/**', 'bench/results/**', '.vitest/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'test/artifacts/**',
+      'bench/results/**',
+      '.vitest/**',
+      'server/app/**',
+      'pack/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

@@ -14,7 +14,11 @@ export default defineConfig({
       {
         resolve,
         ssr,
-        test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'packages/verify/src/**/*.test.ts'],
+          environment: 'node',
+        },
       },
       ...(existsSync('web/vitest.config.ts') ? ['web/vitest.config.ts'] : []),
       {
@@ -64,6 +68,17 @@ export default defineConfig({
           globalSetup: ['test/src/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'packaging',
+          include: ['test/src/packaging/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 400_000,
         },
       },
       {

@@ -27,7 +27,7 @@ const SAY: Record<FlowStatusOutput['status'], string> = {
   opened: 'Opened on your phone: check that it shows the same code, then continue there.',
   approved: 'Approved on your phone.',
   denied: 'Declined on your phone (or at the sign-in page). Nothing was signed in.',
-  expired: 'The code expired before it was used. Run `boarding-pass login --device` again.',
+  expired: 'The code expired before it was used. Run `boarding-pass-cli login --device` again.',
 }
 
 /**

@@ -6,7 +6,7 @@ import { reasonOf, type Login } from './client.js'
 import { loginWithDevice } from './login-device.js'
 import { loginWithLoopback } from './login-loopback.js'
 
-const USAGE = `Usage: boarding-pass login [options]
+const USAGE = `Usage: boarding-pass-cli login [options]
 
 Signs this terminal in through a Boarding Pass server.
 

@@ -1,11 +1,16 @@
+#!/usr/bin/env node
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startApp } from './app.js'
 import { SettingsError, parseSettings } from './settings.js'
 
-/** The built SPA beside this package, unless WEB_ROOT says otherwise. */
-const defaultWebRoot = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
+const here = dirname(fileURLToPath(import.meta.url))
+/**
+ * The built demo app, unless WEB_ROOT says otherwise: the copy an installed
+ * package ships in `app/` (scripts/pack.mjs puts it there), else the workspace's `web/dist`.
+ */
+const defaultWebRoot = [join(here, '../app'), join(here, '../../web/dist')].find((dir) => existsSync(join(dir, 'index.html')))
 
 async function main(): Promise<void> {
   let settings
@@ -18,7 +23,7 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  settings.webRoot ??= existsSync(join(defaultWebRoot, 'index.html')) ? defaultWebRoot : undefined
+  settings.webRoot ??= defaultWebRoot
 
   let app
   try {

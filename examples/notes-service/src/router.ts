@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { createBoardingPassClient } from '@boarding-pass/server/client'
-import { requireAccessToken, type RequireAccessTokenOptions } from '@boarding-pass/server/verify'
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@boarding-pass/server'
+import { requireAccessToken, type RequireAccessTokenOptions } from '@boarding-pass/verify/trpc'
 import type { NoteBook } from './notes.js'
 import { publicProcedure, router } from './trpc.js'
 
@@ -33,7 +34,10 @@ export function createNotesRouter(options: NotesRouterOptions) {
       /** The caller's profile, fetched from Boarding Pass with the caller's own token (token relay). */
       me: protectedProcedure.query(({ ctx }) => {
         const token = ctx.headers.authorization?.replace(/^Bearer +/i, '')
-        return createBoardingPassClient({ url: boardingPassUrl, getAccessToken: () => token }).auth.me.query()
+        const boardingPass = createTRPCClient<AppRouter>({
+          links: [httpLink({ url: `${boardingPassUrl}/trpc`, headers: token ? { authorization: `Bearer ${token}` } : {} })],
+        })
+        return boardingPass.auth.me.query()
       }),
     }),
   })

@@ -1,7 +1,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHTTPServer } from '@trpc/server/adapters/standalone'
-import { isAccessTokenError, type RequireAccessTokenOptions } from '@boarding-pass/server/verify'
+import { isAccessTokenError } from '@boarding-pass/verify'
+import type { RequireAccessTokenOptions } from '@boarding-pass/verify/trpc'
 import { NoteBook } from './notes.js'
 import { createNotesRouter } from './router.js'
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { initTRPC } from '@trpc/server'
-import { isBoardingPassError } from '@boarding-pass/server/verify'
+import { isBoardingPassError } from '@boarding-pass/verify'
 
 /** What every call sees: the request's headers (the Bearer token is read from them). */
 export interface NotesContext {

@@ -137,6 +137,19 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
       expect(await tokens.verify(signCompactJws(critHeader, claims, privateKey, alg))).toBeUndefined()
     })
 
+    it('accepts typ at+jwt in its full form and any case (RFC 9068 §4, RFC 7515 §4.1.9), as the verifier does', async () => {
+      const { tokens, keys, privateKey, clock } = await setUp(alg)
+      const iat = Math.floor(clock.now() / 1000)
+      const kid = keys.current.kid
+      for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt']) {
+        expect(await tokens.verify(await joseToken(privateKey, { alg, kid, typ }, {}, iat)), typ).toMatchObject({ sub: user.id })
+      }
+      for (const typ of ['jwt', 'application/jwt', 'at+jwt ', 'text/at+jwt', 'at-jwt']) {
+        expect(await tokens.verify(await joseToken(privateKey, { alg, kid, typ }, {}, iat)), typ).toBeUndefined()
+      }
+      expect(await tokens.verify(await joseToken(privateKey, { alg, kid }, {}, iat))).toBeUndefined()
+    })
+
     it('accepts until exp plus 5 s of tolerance, and refuses a token issued in the future', async () => {
       const { tokens, keys, privateKey, clock } = await setUp(alg)
       const token = tokens.sign(user, 'login-1')

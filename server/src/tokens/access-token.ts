@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { AccessTokenClaims, User } from '@boarding-pass/shared'
+import { isAccessTokenType } from '@boarding-pass/verify'
 import { StoreUnavailableError } from '../store/index.js'
 import { encodeHeader, parseCompactJws, signCompactJws, verifyCompactJws, type SigningAlg } from './compact-jws.js'
 import type { KeyRing } from './key-ring.js'
@@ -86,7 +87,7 @@ export class AccessTokens {
     const jws = parseCompactJws(token)
     if (!jws) return undefined
     const { header, payload } = jws
-    if (header.typ !== 'at+jwt' || header.crit !== undefined || typeof header.kid !== 'string') return undefined
+    if (!isAccessTokenType(header.typ) || header.crit !== undefined || typeof header.kid !== 'string') return undefined
     if (header.alg !== 'EdDSA' && header.alg !== 'ES256') return undefined
     const key = await this.keys.verificationKey(header.kid)
     if (!key || !verifyCompactJws(jws, key.publicKey, key.alg as SigningAlg)) return undefined

@@ -121,7 +121,7 @@ describe('the boarding-pass CLI (built, run as a child process) against Boarding
   it('prints usage with --help (exit 0) and for an unknown command (exit 2)', async () => {
     const help = cli('--help')
     expect(await help.exited).toBe(0)
-    expect(help.stdout()).toMatch(/Usage: boarding-pass login/)
+    expect(help.stdout()).toMatch(/Usage: boarding-pass-cli login/)
     const unknown = cli('logout')
     expect(await unknown.exited).toBe(2)
   })

@@ -1,4 +1,4 @@
-import { createBoardingPassClient, getErrorReason } from '@boarding-pass/server/client'
+import { createBoardingPassClient, getErrorReason } from './support/boarding-pass-client.js'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { signIn, startBroker, type Broker } from './support/broker.js'
 import { flushRedisDatabase, redisDatabase } from './support/redis.js'

@@ -1,5 +1,5 @@
-import { createBoardingPassClient } from '@boarding-pass/server/client'
-import { IssuerUnavailableError, introspectAccessToken } from '@boarding-pass/server/verify'
+import { createBoardingPassClient } from './support/boarding-pass-client.js'
+import { IssuerUnavailableError, introspectAccessToken } from '@boarding-pass/verify'
 import { introspectOutput } from '@boarding-pass/shared'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { callProcedure } from '../support/trpc-http.js'

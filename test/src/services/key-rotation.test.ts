@@ -1,4 +1,4 @@
-import { verifyAccessToken, type AccessTokenError } from '@boarding-pass/server/verify'
+import { verifyAccessToken, type AccessTokenError } from '@boarding-pass/verify'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { callProcedure } from '../support/trpc-http.js'
 import { kidOf, publishedKids, refresh, signIn, startBroker, type Broker } from './support/broker.js'

@@ -1,9 +1,4 @@
-import {
-  IssuerUnavailableError,
-  isAccessTokenError,
-  verifyAccessToken,
-  type AccessTokenErrorCode,
-} from '@boarding-pass/server/verify'
+import { IssuerUnavailableError, isAccessTokenError, verifyAccessToken, type AccessTokenErrorCode } from '@boarding-pass/verify'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../support/ports.js'
 import { signIn, startBroker, type Broker } from './support/broker.js'

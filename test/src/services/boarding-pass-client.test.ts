@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client'
 import { describe, expect, it } from 'vitest'
-import { createBoardingPassClient, getErrorReason } from './client.js'
+import { createBoardingPassClient, getErrorReason } from './support/boarding-pass-client.js'
 
 describe('createBoardingPassClient', () => {
   it.each([

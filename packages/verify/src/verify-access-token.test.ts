@@ -81,6 +81,19 @@ describe('verifyAccessToken: accepts', () => {
     })
   })
 
+  it('typ at+jwt in its full form and any case (RFC 9068 §4, RFC 7515 §4.1.9), as the server does', async () => {
+    for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt']) {
+      await expect(verifyAccessToken(await sign({}, { typ }), options), typ).resolves.toMatchObject({ sub: 'acme:ada' })
+    }
+  })
+
+  it('client_id when the token carries one (Boarding Pass 0.2), checked to be a string', async () => {
+    await expect(verifyAccessToken(await sign({ client_id: 'https://app.example.test' }), options)).resolves.toMatchObject({
+      client_id: 'https://app.example.test',
+    })
+    await expectRefused(await sign({ client_id: 7 }), 'malformed')
+  })
+
   it('one of several audiences', async () => {
     await expect(verifyAccessToken(await sign(), { ...options, audience: ['other', audience] })).resolves.toBeDefined()
   })
@@ -158,6 +171,25 @@ describe('verifyAccessToken: refuses, saying why', () => {
     await expectRefused('x'.repeat(5000), 'malformed')
   })
 
+  it('malformed: a typ that is not the access-token media type, whatever its case', async () => {
+    for (const typ of ['jwt', 'application/jwt', 'at+jwt ', 'text/at+jwt', 'dpop+jwt'])
+      await expectRefused(await sign({}, { typ }), 'malformed')
+    await expectRefused(await sign({}, { typ: undefined }), 'malformed')
+  })
+
+  it('lifetime_too_long: exp - iat beyond maxTokenLifetime (900 s, the server default, unless set)', async () => {
+    await expectRefused(await sign({ iat: now - 10, exp: now + 891 }), 'lifetime_too_long')
+    await expectRefused(await sign({ iat: now - 10, exp: now + 86_400 }), 'lifetime_too_long')
+    await expectRefused(await sign(), 'lifetime_too_long', { maxTokenLifetime: 899 })
+    await expect(
+      verifyAccessToken(await sign({ exp: now + 3590 }), { ...options, maxTokenLifetime: 3600 }),
+    ).resolves.toBeDefined()
+  })
+
+  it('sender_constrained: a DPoP-bound token (cnf), whose proof this version cannot check', async () => {
+    await expectRefused(await sign({ cnf: { jkt: 'x'.repeat(43) } }), 'sender_constrained')
+  })
+
   it('missing: an empty token', async () => {
     await expectRefused('', 'missing')
   })
@@ -175,6 +207,8 @@ describe('verifyAccessToken: checks its arguments', () => {
     ['an empty allow-list', { issuer, audience, algorithms: [] }],
     ['a negative clock tolerance', { issuer, audience, clockTolerance: -1 }],
     ['an invalid date', { issuer, audience, currentDate: new Date(Number.NaN) }],
+    ['a zero maxTokenLifetime', { issuer, audience, maxTokenLifetime: 0 }],
+    ['a maxTokenLifetime beyond a day', { issuer, audience, maxTokenLifetime: 86_401 }],
   ])('throws TypeError for %s', async (_, bad) => {
     await expect(verifyAccessToken('x.y.z', bad as never)).rejects.toThrow(TypeError)
   })

@@ -22,7 +22,7 @@ describe('SDK errors', () => {
 
   it('are recognised by the guards, also when they come from another copy of the package', () => {
     const fromAnotherCopy = Object.assign(new Error('x'), {
-      [Symbol.for('@boarding-pass/server/sdk:error')]: true,
+      [Symbol.for('@boarding-pass/verify:error')]: true,
       reason: 'invalid_token',
     })
     expect(isBoardingPassError(fromAnotherCopy)).toBe(true)

@@ -1,15 +1,45 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose'
-import type { AccessTokenClaims } from '@boarding-pass/shared'
+import { isAccessTokenType } from './access-token-type.js'
+import type { AccessTokenClaims } from './claims.js'
 import { AccessTokenError, IssuerUnavailableError, isBoardingPassError } from './errors.js'
 import { checkAbsoluteUrl, trimTrailingSlashes } from './urls.js'
 
-/** The signature algorithms Boarding Pass signs with; nothing else is ever accepted (no `none`, no `HS*`). */
+/**
+ * The signature algorithms Boarding Pass signs with; nothing else is ever accepted (no `none`, no `HS*`).
+ *
+ * @example
+ * ```ts
+ * verifyAccessToken(token, { issuer, audience, algorithms: [...ACCESS_TOKEN_ALGORITHMS] })
+ * ```
+ */
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const
 
+/**
+ * One of {@link ACCESS_TOKEN_ALGORITHMS}.
+ *
+ * @example
+ * ```ts
+ * const algorithms: AccessTokenAlgorithm[] = ['ES256']
+ * ```
+ */
 export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number]
 
 /** Longest token read at all; Boarding Pass's are far shorter. */
 const MAX_TOKEN_LENGTH = 4096
+
+/**
+ * The longest `exp - iat` accepted by default, in seconds: Boarding Pass's own
+ * default access-token lifetime (`AUTH_ACCESS_TOKEN_TTL`, 900 s). A token that
+ * claims to live longer was not minted under those settings.
+ *
+ * @example
+ * ```ts
+ * createAuthenticator({ issuer, audience, maxTokenLifetime: Number(process.env.AUTH_ACCESS_TOKEN_TTL ?? DEFAULT_MAX_TOKEN_LIFETIME) })
+ * ```
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 900
+/** `AUTH_ACCESS_TOKEN_TTL`'s own upper bound. */
+const MAX_TOKEN_LIFETIME_LIMIT = 86_400
 
 /**
  * JWKS caching. Boarding Pass publishes a new key well before it signs with it
@@ -21,6 +51,14 @@ const JWKS_CACHE_MAX_AGE_MS = 60_000
 const JWKS_COOLDOWN_MS = 10_000
 const JWKS_TIMEOUT_MS = 5_000
 
+/**
+ * Options of {@link verifyAccessToken}: who issued the token and for whom, and how strictly to check it.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyAccessTokenOptions = { issuer: 'https://login.example.com', audience: 'https://login.example.com', maxTokenLifetime: 900 }
+ * ```
+ */
 export interface VerifyAccessTokenOptions {
   /** Boarding Pass's PUBLIC_URL: the tokens' `iss` (a trailing slash is ignored). */
   issuer: string
@@ -37,6 +75,12 @@ export interface VerifyAccessTokenOptions {
    * function (`createLocalJWKSet`, or `createRemoteJWKSet` with options of your own).
    */
   jwks?: JWTVerifyGetKey
+  /**
+   * The longest lifetime (`exp - iat`, seconds) a token may claim; longer ones are
+   * refused as `lifetime_too_long`. Set it to Boarding Pass's `AUTH_ACCESS_TOKEN_TTL`
+   * when you changed that (default {@link DEFAULT_MAX_TOKEN_LIFETIME}, 900; at most 86400).
+   */
+  maxTokenLifetime?: number
   /** The time to check `exp` against (default: now). For tests with a frozen clock. */
   currentDate?: Date
 }
@@ -45,7 +89,9 @@ export interface VerifyAccessTokenOptions {
  * Verifies a Boarding Pass access token (an RFC 9068 JWT, `typ: at+jwt`) the way
  * a resource server should: signature with a key from the issuer's JWKS
  * (fetched, cached, re-fetched on an unknown `kid`), algorithm in the allow-list,
- * `iss`, `aud`, `exp` with a small tolerance, and every claim Boarding Pass sets.
+ * `iss`, `aud`, `exp` with a small tolerance, `exp - iat` within `maxTokenLifetime`,
+ * `typ` (see {@link isAccessTokenType}), and every claim Boarding Pass sets. A
+ * DPoP-bound token (`cnf`) is refused: this version cannot check its proof.
  *
  * It does not know whether the login has since ended (logout, refresh-token
  * reuse): for that, ask {@link introspectAccessToken}, or use
@@ -60,7 +106,7 @@ export interface VerifyAccessTokenOptions {
  *
  * @example
  * ```ts
- * import { verifyAccessToken, isAccessTokenError } from '@boarding-pass/server/verify'
+ * import { verifyAccessToken, isAccessTokenError } from '@boarding-pass/verify'
  *
  * try {
  *   const claims = await verifyAccessToken(token, { issuer: 'https://login.example.com', audience: 'https://login.example.com' })
@@ -90,7 +136,6 @@ export async function verifyWithCheckedOptions(
       issuer: options.issuer,
       audience: options.audience,
       algorithms: options.algorithms,
-      typ: 'at+jwt',
       clockTolerance: options.clockTolerance,
       currentDate,
       requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'sid'],
@@ -98,7 +143,10 @@ export async function verifyWithCheckedOptions(
   } catch (error) {
     throw toSdkError(error)
   }
-  return readClaims(payload)
+  const claims = readClaims(payload)
+  if (claims.exp - claims.iat > options.maxTokenLifetime) throw new AccessTokenError('lifetime_too_long')
+  if (payload.cnf !== undefined) throw new AccessTokenError('sender_constrained')
+  return claims
 }
 
 /** Options after {@link checkVerifyOptions}: normalised, with the key set resolved. */
@@ -109,6 +157,7 @@ export interface CheckedOptions {
   audience: string | string[]
   algorithms: AccessTokenAlgorithm[]
   clockTolerance: number
+  maxTokenLifetime: number
   currentDate: Date | undefined
   keys: JWTVerifyGetKey
 }
@@ -135,6 +184,15 @@ export function checkVerifyOptions(options: VerifyAccessTokenOptions, caller: st
   if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
     throw new TypeError(`${caller}: clockTolerance must be a number of seconds from 0 to 300`)
   }
+  const maxTokenLifetime = options.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME
+  if (
+    typeof maxTokenLifetime !== 'number' ||
+    !Number.isInteger(maxTokenLifetime) ||
+    maxTokenLifetime < 1 ||
+    maxTokenLifetime > MAX_TOKEN_LIFETIME_LIMIT
+  ) {
+    throw new TypeError(`${caller}: maxTokenLifetime must be a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME_LIMIT}`)
+  }
   if (
     options.currentDate !== undefined &&
     !(options.currentDate instanceof Date && Number.isFinite(options.currentDate.getTime()))
@@ -150,6 +208,7 @@ export function checkVerifyOptions(options: VerifyAccessTokenOptions, caller: st
     audience,
     algorithms,
     clockTolerance,
+    maxTokenLifetime,
     currentDate: options.currentDate,
     keys: options.jwks ? withKid(options.jwks) : remoteKeySet(`${url}/.well-known/jwks.json`),
   }
@@ -180,9 +239,14 @@ function remoteKeySet(jwksUri: string): JWTVerifyGetKey {
   return keySet
 }
 
-/** Boarding Pass always names its key: a token without `kid` is not one of its tokens. */
+/**
+ * Header checks before any key is looked up: Boarding Pass always names its key
+ * (a token without `kid` is not one of its tokens), and its access tokens say
+ * `typ: at+jwt` (the same rule as the server's, {@link isAccessTokenType}).
+ */
 function withKid(keys: JWTVerifyGetKey): JWTVerifyGetKey {
   return (header, token) => {
+    if (!isAccessTokenType(header.typ)) throw new AccessTokenError('malformed')
     if (typeof header.kid !== 'string' || header.kid.length === 0) throw new AccessTokenError('malformed')
     return keys(header, token)
   }
@@ -190,7 +254,7 @@ function withKid(keys: JWTVerifyGetKey): JWTVerifyGetKey {
 
 /** The claims, once each has the type the contract gives it. */
 function readClaims(payload: Record<string, unknown>): AccessTokenClaims {
-  const { iss, sub, aud, iat, exp, jti, sid, provider } = payload
+  const { iss, sub, aud, iat, exp, jti, sid, provider, client_id } = payload
   const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0
   if (
     !text(iss) ||
@@ -200,11 +264,14 @@ function readClaims(payload: Record<string, unknown>): AccessTokenClaims {
     !text(provider) ||
     typeof iat !== 'number' ||
     typeof exp !== 'number' ||
-    !(text(aud) || (Array.isArray(aud) && aud.every(text)))
+    !(text(aud) || (Array.isArray(aud) && aud.every(text))) ||
+    (client_id !== undefined && !text(client_id))
   ) {
     throw new AccessTokenError('malformed')
   }
-  return { iss, sub, aud, iat, exp, jti, sid, provider }
+  const claims: AccessTokenClaims = { iss, sub, aud, iat, exp, jti, sid, provider }
+  if (client_id !== undefined) claims.client_id = client_id
+  return claims
 }
 
 /** What a jose failure means for the caller; anything unexpected is rethrown as is. */

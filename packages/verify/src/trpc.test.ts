@@ -3,7 +3,7 @@ import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createAuthenticator } from './authenticate.js'
 import { AccessTokenError, IssuerUnavailableError, isBoardingPassError } from './errors.js'
-import { requireAccessToken, type BearerContext } from './trpc-middleware.js'
+import { requireAccessToken, type BearerContext } from './trpc.js'
 
 const issuer = 'https://login.example.test'
 let token: string

@@ -1,9 +1,11 @@
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client'
 import { isReason, type Reason } from '@boarding-pass/shared'
-import type { AppRouter } from '../routers/_app.js'
-import { checkAbsoluteUrl, trimTrailingSlashes } from './urls.js'
+import type { AppRouter } from '@boarding-pass/server'
 
-export type { AppRouter }
+/**
+ * Test helper (formerly `@boarding-pass/server/client`, which the server no longer
+ * exports: apps use `@boarding-pass/client`): a typed tRPC client for Boarding Pass.
+ */
 
 /** A typed tRPC client for Boarding Pass: `client.auth.me.query()`, `client.auth.introspect.mutate({ token })`, … */
 export type BoardingPassClient = TRPCClient<AppRouter>
@@ -28,7 +30,7 @@ export interface BoardingPassClientOptions {
  *
  * @example
  * ```ts
- * import { createBoardingPassClient, getErrorReason } from '@boarding-pass/server/client'
+ * import { createBoardingPassClient, getErrorReason } from './boarding-pass-client.js'
  *
  * const boardingPass = createBoardingPassClient({
  *   url: 'https://login.example.com',
@@ -43,7 +45,10 @@ export interface BoardingPassClientOptions {
  */
 export function createBoardingPassClient(options: BoardingPassClientOptions): BoardingPassClient {
   if (typeof options !== 'object' || options === null) throw new TypeError('createBoardingPassClient: options are required')
-  const url = trimTrailingSlashes(checkAbsoluteUrl(options.url, 'createBoardingPassClient: url'))
+  if (typeof options.url !== 'string' || !/^https?:\/\/[^?#]+$/.test(options.url)) {
+    throw new TypeError('createBoardingPassClient: url must be an absolute http(s) URL without a query')
+  }
+  const url = options.url.replace(/\/+$/, '')
   const { getAccessToken } = options
   if (getAccessToken !== undefined && typeof getAccessToken !== 'function') {
     throw new TypeError('createBoardingPassClient: getAccessToken must be a function')

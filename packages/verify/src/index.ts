@@ -1,22 +1,24 @@
 /**
- * `@boarding-pass/server/verify`: what a resource server needs to accept
- * Boarding Pass access tokens. It pulls in none of the server: jose, the tRPC
- * server and client, and the shared contract only.
+ * `@boarding-pass/verify`: what a resource server needs to accept Boarding
+ * Pass access tokens, for any framework. Its one dependency is `jose`. The tRPC
+ * middleware is in `@boarding-pass/verify/trpc`.
  *
  * @example
  * ```ts
- * import { requireAccessToken, verifyAccessToken } from '@boarding-pass/server/verify'
+ * import { createAuthenticator, verifyAccessToken } from '@boarding-pass/verify'
  * ```
  */
 export {
   ACCESS_TOKEN_ALGORITHMS,
+  DEFAULT_MAX_TOKEN_LIFETIME,
   verifyAccessToken,
   type AccessTokenAlgorithm,
   type VerifyAccessTokenOptions,
 } from './verify-access-token.js'
+export { isAccessTokenType } from './access-token-type.js'
 export { introspectAccessToken, type IntrospectAccessTokenOptions } from './introspect-access-token.js'
 export { createAuthenticator, type Authenticate, type AuthenticateOptions, type AuthenticatedUser } from './authenticate.js'
-export { requireAccessToken, type BearerContext, type HeadersLike, type RequireAccessTokenOptions } from './trpc-middleware.js'
+export type { AuthenticateInput, HeadersLike } from './read-authorization.js'
 export {
   AccessTokenError,
   BoardingPassError,
@@ -26,4 +28,4 @@ export {
   type AccessTokenErrorCode,
   type BoardingPassErrorCode,
 } from './errors.js'
-export type { AccessTokenClaims, IntrospectOutput } from '@boarding-pass/shared'
+export type { AccessTokenClaims, IntrospectOutput, User, VerifyReason } from './claims.js'

@@ -1,9 +1,9 @@
 import { TRPCError, initTRPC } from '@trpc/server'
-import { createAuthenticator, type AuthenticateOptions } from './authenticate.js'
+import { createAuthenticator, type AuthenticateOptions, type AuthenticatedUser } from './authenticate.js'
 import { isBoardingPassError } from './errors.js'
+import type { HeadersLike } from './read-authorization.js'
 
-/** Request headers as the common adapters hand them over: Fetch `Headers`, or Node's `IncomingHttpHeaders`. */
-export type HeadersLike = { get(name: string): string | null } | Record<string, string | string[] | undefined>
+export type { HeadersLike }
 
 /**
  * What a protected procedure needs from your context: the `Authorization`
@@ -13,12 +13,47 @@ export type HeadersLike = { get(name: string): string | null } | Record<string, 
  * - standalone / node-http adapter: `({ req }) => ({ headers: req.headers })`
  * - fetch adapter (Next.js, Hono, …): `({ req }) => ({ headers: req.headers })`
  * - anything else: `{ authorization: <the header's value> }`
+ *
+ * @example
+ * ```ts
+ * const t = initTRPC.context<BearerContext>().create()
+ * ```
  */
 export interface BearerContext {
   authorization?: string | null
   headers?: HeadersLike
 }
 
+/**
+ * The types below are spelt with `initTRPC` alone, never with tRPC's internal
+ * type names (`TRPCProcedureBuilder` has one more type parameter since 11.x,
+ * and does not exist under that name in 11.0.0): so this file's declarations
+ * are computed from the `@trpc/server` the app installs, whichever 11.x it is.
+ */
+type TRPCRoot = ReturnType<ReturnType<typeof initTRPC.context<BearerContext>>['create']>
+
+/**
+ * What {@link requireAccessToken} returns: a procedure builder on {@link BearerContext}
+ * that adds `ctx.user`, for `.concat()` onto your own base procedure.
+ *
+ * @example
+ * ```ts
+ * const signedIn: AccessTokenProcedure = requireAccessToken({ issuer, audience: issuer })
+ * const protectedProcedure = t.procedure.concat(signedIn)
+ * ```
+ */
+export type AccessTokenProcedure = ReturnType<typeof _root.procedure.use<{ user: AuthenticatedUser }>>
+/** Only a name to take types from (no value exists). */
+declare const _root: TRPCRoot
+
+/**
+ * Options of {@link requireAccessToken}: issuer, audience, revocation checks, … (those of `createAuthenticator`).
+ *
+ * @example
+ * ```ts
+ * const options: RequireAccessTokenOptions = { issuer, audience: issuer, checkRevocation: true }
+ * ```
+ */
 export type RequireAccessTokenOptions = AuthenticateOptions
 
 /**
@@ -41,12 +76,19 @@ export type RequireAccessTokenOptions = AuthenticateOptions
  * @example
  * ```ts
  * import { initTRPC } from '@trpc/server'
- * import { isBoardingPassError, requireAccessToken } from '@boarding-pass/server/verify'
+ * import { isBoardingPassError } from '@boarding-pass/verify'
+ * import { requireAccessToken } from '@boarding-pass/verify/trpc'
  *
  * const t = initTRPC.context<{ headers: Headers }>().create({
+ *   // Only the contract's reason is added; `stack` is dropped even in development.
  *   errorFormatter: ({ shape, error }) => ({
  *     ...shape,
- *     data: { ...shape.data, reason: isBoardingPassError(error.cause) ? error.cause.reason : undefined },
+ *     data: {
+ *       code: shape.data.code,
+ *       httpStatus: shape.data.httpStatus,
+ *       path: shape.data.path,
+ *       reason: isBoardingPassError(error.cause) ? error.cause.reason : undefined,
+ *     },
  *   }),
  * })
  * const protectedProcedure = t.procedure.concat(
@@ -57,13 +99,13 @@ export type RequireAccessTokenOptions = AuthenticateOptions
  * })
  * ```
  */
-export function requireAccessToken(options: RequireAccessTokenOptions) {
+export function requireAccessToken(options: RequireAccessTokenOptions): AccessTokenProcedure {
   const authenticate = createAuthenticator(options)
-  const t = initTRPC.context<BearerContext>().create()
-  return t.procedure.use(async ({ ctx, next }) => {
+  const t: TRPCRoot = initTRPC.context<BearerContext>().create()
+  return t.procedure.use<{ user: AuthenticatedUser }>(async ({ ctx, next }) => {
     let user
     try {
-      user = await authenticate(readAuthorization(ctx))
+      user = await authenticate(typeof ctx.authorization === 'string' ? ctx.authorization : (ctx.headers ?? null))
     } catch (error) {
       if (!isBoardingPassError(error)) throw error
       throw new TRPCError({
@@ -74,15 +116,4 @@ export function requireAccessToken(options: RequireAccessTokenOptions) {
     }
     return next({ ctx: { user } })
   })
-}
-
-/** The `Authorization` value from the context; several values (a repeated header) are not one token. */
-function readAuthorization(ctx: BearerContext): string | null | undefined {
-  if (typeof ctx.authorization === 'string') return ctx.authorization
-  const headers = ctx.headers
-  if (!headers) return undefined
-  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get('authorization')
-  const value = (headers as Record<string, string | string[] | undefined>).authorization
-  if (Array.isArray(value)) return value.length === 1 ? value[0] : 'multiple'
-  return value
 }

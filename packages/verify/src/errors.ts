@@ -1,17 +1,26 @@
-import type { Reason } from '@boarding-pass/shared'
+import type { VerifyReason } from './claims.js'
 
 /**
  * Why an access token was refused:
  *
  * - `missing`: no `Authorization: Bearer …` header (or an empty token)
  * - `malformed`: not a compact JWS, unreadable claims, a required claim missing
- *   or of the wrong type, `typ` other than `at+jwt`, no `kid`
+ *   or of the wrong type, `typ` other than `at+jwt` (see {@link isAccessTokenType}), no `kid`
  * - `unsupported_algorithm`: `alg` outside the allow-list (`none` and `HS*` always are)
  * - `unknown_key`: no key with its `kid` in the issuer's JWKS, even after a re-fetch
  * - `bad_signature`: the signature does not verify (a tampered token)
  * - `wrong_issuer`, `wrong_audience`: `iss` / `aud` are not the expected ones
  * - `expired`: `exp` has passed (beyond the clock tolerance)
+ * - `lifetime_too_long`: `exp - iat` exceeds the longest lifetime allowed
+ *   (`maxTokenLifetime`): whoever minted it is not following the issuer's settings
+ * - `sender_constrained`: a DPoP-bound token (`cnf.jkt`); this version cannot
+ *   check the proof such a token needs, so it never accepts one
  * - `revoked`: it verifies, but Boarding Pass says its login has ended (introspection)
+ *
+ * @example
+ * ```ts
+ * if (isAccessTokenError(error) && error.code === 'expired') await refreshAndRetry()
+ * ```
  */
 export type AccessTokenErrorCode =
   | 'missing'
@@ -22,12 +31,21 @@ export type AccessTokenErrorCode =
   | 'wrong_issuer'
   | 'wrong_audience'
   | 'expired'
+  | 'lifetime_too_long'
+  | 'sender_constrained'
   | 'revoked'
 
-/** Every code a {@link BoardingPassError} can carry. */
+/**
+ * Every code a {@link BoardingPassError} can carry.
+ *
+ * @example
+ * ```ts
+ * const code: BoardingPassErrorCode = isBoardingPassError(error) ? error.code : 'issuer_unavailable'
+ * ```
+ */
 export type BoardingPassErrorCode = AccessTokenErrorCode | 'issuer_unavailable'
 
-const BRAND = Symbol.for('@boarding-pass/server/sdk:error')
+const BRAND = Symbol.for('@boarding-pass/verify:error')
 
 /**
  * The one base class of the SDK's errors. `code` says what happened (a string
@@ -54,7 +72,7 @@ const BRAND = Symbol.for('@boarding-pass/server/sdk:error')
  */
 export abstract class BoardingPassError extends Error {
   abstract readonly code: BoardingPassErrorCode
-  abstract readonly reason: Reason
+  abstract readonly reason: VerifyReason
   readonly [BRAND] = true
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -65,6 +83,11 @@ export abstract class BoardingPassError extends Error {
 /**
  * The access token cannot be accepted; `code` says why, `reason` is always
  * `invalid_token` (RFC 6750 §3.1): answer 401 and let the client get a new token.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AccessTokenError) res.status(401).json({ reason: error.reason, message: error.message })
+ * ```
  */
 export class AccessTokenError extends BoardingPassError {
   override readonly name = 'AccessTokenError'
@@ -83,6 +106,11 @@ export class AccessTokenError extends BoardingPassError {
  * Boarding Pass could not be asked (its JWKS or `auth.introspect` did not
  * answer, or answered `store_unavailable`). Says nothing about the token:
  * answer 503 and let the client retry, never 401.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof IssuerUnavailableError) res.status(503).set('retry-after', '5').json({ reason: error.reason })
+ * ```
  */
 export class IssuerUnavailableError extends BoardingPassError {
   override readonly name = 'IssuerUnavailableError'
@@ -108,15 +136,31 @@ const ACCESS_TOKEN_MESSAGES: Record<AccessTokenErrorCode, string> = {
   wrong_issuer: 'The access token was issued by someone else.',
   wrong_audience: 'The access token is meant for another audience.',
   expired: 'The access token has expired.',
+  lifetime_too_long: 'The access token lives longer than this service allows.',
+  sender_constrained: 'The access token is bound to a key (DPoP), which this service does not accept.',
   revoked: 'The access token belongs to a login that has ended.',
 }
 
-/** True for an error of this SDK, from any copy of the package. */
+/**
+ * True for an error of this SDK, from any copy of the package.
+ *
+ * @example
+ * ```ts
+ * if (!isBoardingPassError(error)) throw error // a bug, not a refusal
+ * ```
+ */
 export function isBoardingPassError(value: unknown): value is BoardingPassError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
 }
 
-/** True for an {@link AccessTokenError}, from any copy of the package. */
+/**
+ * True for an {@link AccessTokenError}, from any copy of the package.
+ *
+ * @example
+ * ```ts
+ * if (isAccessTokenError(error)) return new Response(null, { status: 401 })
+ * ```
+ */
 export function isAccessTokenError(value: unknown): value is AccessTokenError {
   return isBoardingPassError(value) && value.reason === 'invalid_token'
 }

@@ -1,10 +1,19 @@
-import { LRUCache } from 'lru-cache'
-import type { AccessTokenClaims } from '@boarding-pass/shared'
+import type { AccessTokenClaims } from './claims.js'
 import { AccessTokenError } from './errors.js'
 import { introspectAccessToken } from './introspect-access-token.js'
+import { readAuthorization, type AuthenticateInput } from './read-authorization.js'
+import { TtlCache } from './ttl-cache.js'
 import { checkVerifyOptions, verifyWithCheckedOptions, type VerifyAccessTokenOptions } from './verify-access-token.js'
 
-/** Who is calling, as a protected procedure sees it (`ctx.user`). */
+/**
+ * Who is calling, as a protected route sees it (`ctx.user` in tRPC).
+ *
+ * @example
+ * ```ts
+ * const user: AuthenticatedUser = await authenticate(req)
+ * db.notes.where({ owner: user.id })
+ * ```
+ */
 export interface AuthenticatedUser {
   /** The user's stable id (the token's `sub`): key your data by this. */
   id: string
@@ -16,6 +25,14 @@ export interface AuthenticatedUser {
   claims: AccessTokenClaims
 }
 
+/**
+ * Options of {@link createAuthenticator}: those of `verifyAccessToken`, plus revocation checks.
+ *
+ * @example
+ * ```ts
+ * const options: AuthenticateOptions = { issuer, audience: issuer, checkRevocation: true }
+ * ```
+ */
 export interface AuthenticateOptions extends Omit<VerifyAccessTokenOptions, 'currentDate'> {
   /**
    * Also ask Boarding Pass (`auth.introspect`) whether the login is still alive,
@@ -30,8 +47,21 @@ export interface AuthenticateOptions extends Omit<VerifyAccessTokenOptions, 'cur
   now?: () => number
 }
 
-/** Checks an `Authorization` header value and resolves to the caller, or rejects with an SDK error. */
-export type Authenticate = (authorization: string | null | undefined) => Promise<AuthenticatedUser>
+/**
+ * Checks a request's `Authorization: Bearer …` and resolves to the caller, or
+ * rejects with an {@link AccessTokenError} / {@link IssuerUnavailableError}. It
+ * takes the request itself (a Node `IncomingMessage`, as Express and Fastify
+ * hand it over too; a Fetch `Request`, as h3 v2, Hono and Next.js do), its
+ * headers (Fetch `Headers` or Node's header object), or the header's value.
+ *
+ * @example
+ * ```ts
+ * const user = await authenticate(req) // node:http, Express, Fastify (request.raw or request), h3 v1 (event.node.req)
+ * const user2 = await authenticate(request) // a Fetch Request (h3 v2: event.req)
+ * const user3 = await authenticate(req.headers.authorization)
+ * ```
+ */
+export type Authenticate = (request: AuthenticateInput) => Promise<AuthenticatedUser>
 
 /** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
@@ -40,8 +70,9 @@ const INACTIVE_TTL_MS = 5 * 60_000
 const MAX_CACHED_TOKENS = 10_000
 
 /**
- * Makes the function that turns an `Authorization` header into the caller, for
- * any framework (the tRPC middleware {@link requireAccessToken} is built on it).
+ * Makes the function that turns a request into its caller, for any framework
+ * (node:http, Express, Fastify, h3, the Fetch API; the tRPC middleware
+ * `requireAccessToken` of `@boarding-pass/verify/trpc` is built on it).
  * Options are checked here, once: a wrong one fails at start, not per request.
  *
  * @throws {AccessTokenError} (from the returned function) `missing`, `malformed`, `expired`, `revoked`, …
@@ -50,10 +81,17 @@ const MAX_CACHED_TOKENS = 10_000
  *
  * @example
  * ```ts
- * const authenticate = createAuthenticator({ issuer, audience, checkRevocation: true })
+ * import { createAuthenticator, isBoardingPassError } from '@boarding-pass/verify'
+ *
+ * const authenticate = createAuthenticator({ issuer, audience: issuer, checkRevocation: true })
  * app.get('/notes', async (req, res) => {
- *   const user = await authenticate(req.headers.authorization) // throws AccessTokenError
- *   res.json(await notesOf(user.id))
+ *   try {
+ *     const user = await authenticate(req)
+ *     res.json(await notesOf(user.id))
+ *   } catch (error) {
+ *     if (!isBoardingPassError(error)) throw error
+ *     res.status(error.reason === 'invalid_token' ? 401 : 503).json({ reason: error.reason })
+ *   }
  * })
  * ```
  */
@@ -67,8 +105,8 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticate 
   }
   const revocation = options.checkRevocation ? new RevocationCheck(checked.url, cacheTtl * 1000) : undefined
 
-  return async function authenticate(authorization) {
-    const token = readBearerToken(authorization)
+  return async function authenticate(request) {
+    const token = readBearerToken(readAuthorization(request))
     const claims = await verifyWithCheckedOptions(token, checked, now ? new Date(now()) : undefined)
     if (revocation && !(await revocation.isActive(token, claims))) throw new AccessTokenError('revoked')
     return { id: claims.sub, provider: claims.provider, loginId: claims.sid, claims }
@@ -76,7 +114,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticate 
 }
 
 /** The token of an `Authorization: Bearer …` value. */
-function readBearerToken(authorization: string | null | undefined): string {
+function readBearerToken(authorization: unknown): string {
   if (authorization === undefined || authorization === null) throw new AccessTokenError('missing')
   if (typeof authorization !== 'string') throw new AccessTokenError('malformed')
   if (authorization.trim() === '') throw new AccessTokenError('missing')
@@ -87,7 +125,7 @@ function readBearerToken(authorization: string | null | undefined): string {
 
 /** Introspection answers per token, briefly remembered, one request in flight per token. */
 class RevocationCheck {
-  private readonly answers = new LRUCache<string, boolean>({ max: MAX_CACHED_TOKENS })
+  private readonly answers = new TtlCache<boolean>(MAX_CACHED_TOKENS)
   private readonly inFlight = new Map<string, Promise<boolean>>()
 
   constructor(
@@ -112,8 +150,8 @@ class RevocationCheck {
   private async ask(token: string, claims: AccessTokenClaims, key: string): Promise<boolean> {
     const answer = await introspectAccessToken(token, { url: this.url })
     const active = answer.active && answer.sid === claims.sid && answer.sub === claims.sub
-    if (!active) this.answers.set(key, false, { ttl: INACTIVE_TTL_MS })
-    else if (this.activeTtlMs > 0) this.answers.set(key, true, { ttl: this.activeTtlMs })
+    if (!active) this.answers.set(key, false, INACTIVE_TTL_MS)
+    else if (this.activeTtlMs > 0) this.answers.set(key, true, this.activeTtlMs)
     return active
   }
 }
