@@ -5,6 +5,8 @@ import { FlowEvents } from './flow/cross-device/events.js'
 import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
+import { createMetrics } from './metrics/index.js'
+import { startMetricsServer, type MetricsServer } from './metrics/server.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
 import type { Services } from './services.js'
@@ -20,6 +22,8 @@ export interface App {
   server: Server
   /** Where it listens, e.g. `http://127.0.0.1:3000`. */
   address: string
+  /** Where `GET /metrics` answers, e.g. `http://127.0.0.1:9464`, when METRICS_PORT is set. */
+  metricsAddress?: string
   close(): Promise<void>
 }
 
@@ -46,13 +50,22 @@ const DRAIN_GRACE_MS = 5_000
 export async function startApp(settings: Settings, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(settings.logLevel, options.logDestination)
   const now = options.now ?? Date.now
-  const store = await createStore({ redisUrl: settings.redisUrl, maxPendingFlows: settings.maxPendingFlows })
+  const metrics = createMetrics({ processMetrics: settings.metricsPort !== undefined })
+  const store = await createStore({
+    redisUrl: settings.redisUrl,
+    maxPendingFlows: settings.maxPendingFlows,
+    observe: (table, op, seconds, failed) => {
+      metrics.storeLatency.observe({ table, op }, seconds)
+      if (failed) metrics.storeErrors.inc({ table, op })
+    },
+  })
 
   const keys = new KeyRing(store, {
     alg: settings.signingAlg,
     rotation: settings.signingKeyRotation,
     accessTokenTtl: settings.accessTokenTtl,
     now,
+    onRotation: () => metrics.keyRotations.inc(),
   })
   // With Redis down at start, keys load in the background: until then signing
   // refuses as store_unavailable, and the service recovers by itself.
@@ -99,10 +112,10 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       : [],
   )
 
-  const limits = new RateLimits(store, settings.rateLimits)
+  const limits = new RateLimits(store, settings.rateLimits, (name) => metrics.rateLimited.inc({ limiter: name }))
   const flowEvents = new FlowEvents(logger)
   if (store.redisClient) await flowEvents.useRedis(store.redisClient)
-  const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, now }
+  const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, metrics, now }
   let draining = false
   const server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
@@ -120,6 +133,10 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const { port } = server.address() as AddressInfo
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host
   const address = `http://${host}:${port}`
+  let metricsServer: MetricsServer | undefined
+  if (settings.metricsPort !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort })
+  }
 
   void providers.warmUp((id, error) =>
     logger.warn({ provider: id, err: error }, 'provider discovery failed; retried on first use'),
@@ -152,6 +169,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     services,
     server,
     address,
+    metricsAddress: metricsServer?.address,
     /** Stops taking connections, lets requests in flight finish, then closes the store. */
     async close() {
       draining = true
@@ -163,6 +181,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
         // Long-lived streams (auth.watch) are not "in flight": end them after a short grace.
         setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS).unref()
       })
+      await metricsServer?.close()
       await flowEvents.close()
       await store.close()
     },

@@ -54,6 +54,8 @@ export interface Settings {
   rateLimits: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> }
   /** Single queries and mutations skip tRPC's generic adapter (same bytes on the wire); off only to compare the two. */
   fastPath: boolean
+  /** Port of the Prometheus `/metrics` listener (on HOST, never the public port); unset: no metrics listener. */
+  metricsPort?: number
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -117,6 +119,12 @@ const baseSchema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   AUTH_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be at most 65535'))
+    .optional(),
 })
 
 /**
@@ -224,6 +232,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     trustProxyHops: base.TRUST_PROXY_HOPS,
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
     fastPath: base.TRPC_FAST_PATH === 'on',
+    metricsPort: base.METRICS_PORT,
   }
 }
 

@@ -9,6 +9,7 @@ import { retryAfterOf } from '../errors.js'
 import { handleCallback } from './callback-route.js'
 import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
+import { timeRequest } from '../metrics/http.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStaticHandler } from './static-files.js'
@@ -26,6 +27,7 @@ export function createRequestHandler(
   const serveStatic = options.webRoot ? createStaticHandler(options.webRoot) : undefined
   const hsts = settings.publicUrl.startsWith('https://')
   const handleLink = createLinkRoute(services)
+  const procedureNames = new Set(Object.keys(appRouter._def.procedures))
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
@@ -85,6 +87,7 @@ export function createRequestHandler(
   }
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {
+    timeRequest(services.metrics, procedureNames, req, res)
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error, path: (req.url ?? '').split('?')[0] }, 'request failed')
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' })

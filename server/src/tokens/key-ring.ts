@@ -67,6 +67,8 @@ export class KeyRing {
       /** Seconds an access token lives: a retired key is published this long (plus a minute) after it stops signing. */
       accessTokenTtl: number
       now: () => number
+      /** Told each time this instance publishes a new key into the shared set (for the metrics). */
+      onRotation?: () => void
     },
   ) {}
 
@@ -149,6 +151,7 @@ export class KeyRing {
       const base = (await this.store.keySets.get(KEY_SET))?.keys ?? stored.keys
       const planned = this.plan(base, now)
       this.adopt(planned ? await this.write(planned, base, now) : base)
+      if (planned?.some((key) => !base.some((old) => old.kid === key.kid))) this.options.onRotation?.()
     } finally {
       await this.store.keySets.delete(ROTATION_LOCK).catch(() => undefined)
     }
