@@ -1,12 +1,16 @@
 // Makes sure the programs the tests drive are on this machine: redis-server (the
-// tests start their own) and Debian's Chromium (playwright-core cannot download
-// browsers here). Installs them with apt-get when missing and possible.
+// tests start their own), Debian's Chromium (playwright-core cannot download
+// browsers here), and nginx and openssl (the reverse-proxy test). Installs them
+// with apt-get when missing and possible.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 const needs = [
   { bin: 'redis-server', pkg: 'redis-server', found: () => which('redis-server') },
   { bin: 'chromium', pkg: 'chromium', found: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  // The reverse-proxy test runs deploy/nginx.conf with Debian's nginx and makes its certificate with openssl.
+  { bin: 'nginx', pkg: 'nginx', found: () => which('nginx') || existsSync('/usr/sbin/nginx') },
+  { bin: 'openssl', pkg: 'openssl', found: () => which('openssl') },
 ]
 const missing = needs.filter((need) => !need.found())
 if (missing.length === 0) process.exit(0)
