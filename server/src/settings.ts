@@ -181,6 +181,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       message: 'is required when NODE_ENV=production (the development provider never runs in production)',
     })
   }
+  if (base.METRICS_PORT !== undefined && base.METRICS_PORT === base.PORT && base.PORT !== 0) {
+    problems.push({ variable: 'METRICS_PORT', message: 'must differ from PORT (metrics are never on the public port)' })
+  }
   if (production && !publicUrl.startsWith('https://')) {
     problems.push({ variable: 'PUBLIC_URL', message: 'must be https:// when NODE_ENV=production' })
   }

@@ -2,7 +2,9 @@ import { type TokenResponse } from '@boarding-pass/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevice } from '../cross-device/device.js'
 import { watch } from '../cross-device/watch.js'
+import { parseSettings } from '@boarding-pass/server'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
+import { createClock } from '../support/clock.js'
 import { jose } from '../support/jose.js'
 import { freePort } from '../support/ports.js'
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js'
@@ -18,6 +20,7 @@ import { callProcedure } from '../support/trpc-http.js'
  * limit counts only these calls, and it is stopped at the end for a store error.
  */
 const COMPLETE_LIMIT = 4
+const ROTATION_SECONDS = 3_600
 
 describe('metrics on METRICS_PORT after a scripted set of flows', () => {
   let redis: PrivateRedis
@@ -25,15 +28,21 @@ describe('metrics on METRICS_PORT after a scripted set of flows', () => {
   let metricsUrl: string
   let redirectUri: string
   const secrets: string[] = []
+  const clock = createClock()
 
   beforeAll(async () => {
     redis = await startPrivateRedis()
-    bp = await startBoardingPass({
-      REDIS_URL: redis.url,
-      METRICS_PORT: String(await freePort()),
-      AUTH_RATE_LIMITS: 'on',
-      AUTH_RATE_LIMIT_COMPLETE: `${COMPLETE_LIMIT}/60`,
-    })
+    bp = await startBoardingPass(
+      {
+        REDIS_URL: redis.url,
+        METRICS_PORT: String(await freePort()),
+        AUTH_RATE_LIMITS: 'on',
+        AUTH_RATE_LIMIT_COMPLETE: `${COMPLETE_LIMIT}/60`,
+        AUTH_SIGNING_KEY_ROTATION: String(ROTATION_SECONDS),
+      },
+      undefined,
+      { now: clock.now },
+    )
     redirectUri = `${bp.url}/callback`
     metricsUrl = `${bp.app.metricsAddress}/metrics`
   })
@@ -162,6 +171,23 @@ describe('metrics on METRICS_PORT after a scripted set of flows', () => {
         expect(value, `label ${label}`).toMatch(/^[a-zA-Z0-9_./+-]{1,40}$/)
       }
     }
+  })
+
+  it('a signing key published by this instance counts as one rotation', async () => {
+    expect(sample(await scrape(), 'bp_signing_key_rotations_total', {})).toBe(0)
+    clock.advance(ROTATION_SECONDS * 1000)
+    await bp.app.services.keys.rotateIfDue()
+    expect(sample(await scrape(), 'bp_signing_key_rotations_total', {})).toBe(1)
+    // Nothing due any more: checking again publishes nothing.
+    await bp.app.services.keys.rotateIfDue()
+    expect(sample(await scrape(), 'bp_signing_key_rotations_total', {})).toBe(1)
+  })
+
+  it('METRICS_PORT must be a port and must not be the public port', () => {
+    expect(() => parseSettings({ METRICS_PORT: 'abc' })).toThrow(/METRICS_PORT: must be a port number/)
+    expect(() => parseSettings({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT: must differ from PORT/)
+    expect(parseSettings({ METRICS_PORT: '9464' }).metricsPort).toBe(9464)
+    expect(parseSettings({}).metricsPort).toBeUndefined()
   })
 
   it('a store that fails is counted by table and operation', async () => {
