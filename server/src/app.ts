@@ -135,7 +135,15 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const address = `http://${host}:${port}`
   let metricsServer: MetricsServer | undefined
   if (settings.metricsPort !== undefined) {
-    metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort })
+    metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort }).catch(
+      async (error: unknown) => {
+        // Not started after all: release the public port and the store before failing.
+        await new Promise((resolve) => server.close(resolve))
+        await flowEvents.close()
+        await store.close()
+        throw new Error(`METRICS_PORT ${settings.metricsPort}: ${error instanceof Error ? error.message : String(error)}`)
+      },
+    )
   }
 
   void providers.warmUp((id, error) =>

@@ -190,6 +190,16 @@ describe('metrics on METRICS_PORT after a scripted set of flows', () => {
     expect(parseSettings({}).metricsPort).toBeUndefined()
   })
 
+  it('a METRICS_PORT already taken fails the start with a message naming it, and leaves the public port free', async () => {
+    const taken = new URL(bp.app.metricsAddress!).port
+    const port = await freePort()
+    await expect(startBoardingPass({ METRICS_PORT: taken }, port, { waitUntilReady: false })).rejects.toThrow(
+      new RegExp(`^METRICS_PORT ${taken}: .*EADDRINUSE`),
+    )
+    const again = await startBoardingPass({}, port)
+    await again.close()
+  })
+
   it('a store that fails is counted by table and operation', async () => {
     await redis.kill()
     const answer = await callProcedure(bp.url, 'auth.logout', {
