@@ -9,7 +9,8 @@ import { jose } from '../support/jose.js'
 import { freePort } from '../support/ports.js'
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js'
 import { expectRefusal } from '../support/refusal.js'
-import { obtainServerCode, signIn } from '../support/sign-in.js'
+import { beginFlow, obtainServerCode, signIn } from '../support/sign-in.js'
+import { browserlessLogin } from '../support/browserless-login.js'
 import { callProcedure } from '../support/trpc-http.js'
 
 /**
@@ -145,6 +146,17 @@ describe('metrics on METRICS_PORT after a scripted set of flows', () => {
     await expect.poll(async () => sample(await scrape(), 'bp_watch_streams', {}), { timeout: 5_000 }).toBe(0)
     const after = await scrape()
     expect(sample(after, 'bp_http_request_duration_seconds_count', { route: 'auth.watch', method: 'GET', status: '200' })).toBe(1)
+  })
+
+  it('the provider’s callback counts its refusals too: a login denied at the provider, a callback for no live flow', async () => {
+    const refused = async (reason: string) => sample(await scrape(), 'bp_flows_refused_total', { step: 'callback', reason }) ?? 0
+    const [denied, unknown] = [await refused('access_denied'), await refused('unknown_flow')]
+    const flow = await beginFlow(bp.url, { provider: 'dev', redirectUri })
+    const back = await browserlessLogin(flow.authorizationUrl, { deny: true, stopAt: redirectUri })
+    expect(back.searchParams.get('error')).toBe('access_denied')
+    await (await fetch(`${bp.url}/auth/callback?state=${'x'.repeat(22)}&code=abc`, { redirect: 'manual' })).text()
+    expect(await refused('access_denied')).toBe(denied + 1)
+    expect(await refused('unknown_flow')).toBe(unknown + 1)
   })
 
   it('an unknown procedure or path is labelled by a fixed name, never by what the client sent', async () => {
