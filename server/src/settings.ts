@@ -62,6 +62,8 @@ export interface Settings {
    * `previous` (`AUTH_KEY_ENCRYPTION_KEY_PREVIOUS`) only opens keys while the encryption key is rotated.
    */
   keyEncryption?: { current: Buffer; previous?: Buffer }
+  /** Port of the Prometheus `/metrics` listener (on HOST, never the public port); unset: no metrics listener. */
+  metricsPort?: number
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -131,6 +133,12 @@ const baseSchema = z.object({
   TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
   AUTH_KEY_ENCRYPTION_KEY: z.string().optional(),
   AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be at most 65535'))
+    .optional(),
 })
 
 /** How to make a key-encryption key, for the error that asks for one. */
@@ -190,6 +198,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       message: 'is required when NODE_ENV=production (the development provider never runs in production)',
     })
   }
+  if (base.METRICS_PORT !== undefined && base.METRICS_PORT === base.PORT && base.PORT !== 0) {
+    problems.push({ variable: 'METRICS_PORT', message: 'must differ from PORT (metrics are never on the public port)' })
+  }
   if (production && !publicUrl.startsWith('https://')) {
     problems.push({ variable: 'PUBLIC_URL', message: 'must be https:// when NODE_ENV=production' })
   }
@@ -245,6 +256,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
     fastPath: base.TRPC_FAST_PATH === 'on',
     keyEncryption,
+    metricsPort: base.METRICS_PORT,
   }
 }
 

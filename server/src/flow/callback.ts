@@ -26,6 +26,7 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
   const flow = await store.flows.take(state)
   if (!flow || flow.expiresAt <= now()) {
     logger.info({ flowId: flow ? (flow.deviceFlowId ?? state) : undefined }, 'callback for no live flow')
+    services.metrics.flowsRefused.inc({ step: 'callback', reason: 'unknown_flow' })
     return { kind: 'unknown_flow' }
   }
   // Redirect mode: the state is the flowId. Cross-device: the leg's own id, pointing at the flow.
@@ -40,6 +41,7 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
   const crossDevice = flow.mode === 'cross-device'
   const fail = async (reason: CallbackError, detail: string): Promise<CallbackOutcome> => {
     logger.info({ flowId, provider: flow.provider, reason, detail }, 'provider leg failed')
+    services.metrics.flowsRefused.inc({ step: 'callback', reason })
     if (!crossDevice) return back({ error: reason })
     await setFlowStatus(services, flowId, { status: 'denied' })
     return { kind: 'device_failed', reason }

@@ -29,5 +29,6 @@ export async function completeFlow(services: Services, input: CompleteInput): Pr
   }
   const tokens = await openLogin(services, record.user)
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
+  services.metrics.flowsCompleted.inc({ provider: record.user.provider })
   return tokens.response
 }

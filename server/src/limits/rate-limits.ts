@@ -53,6 +53,8 @@ export class RateLimits {
   constructor(
     store: Store,
     private readonly settings: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> },
+    /** Told of every call a limiter refuses (for the metrics). */
+    private readonly onLimited?: (name: LimitName) => void,
   ) {
     this.timeoutMs = store.redisClient ? STORE_TIMEOUT_MS : undefined
     if (!settings.enabled) return
@@ -86,6 +88,7 @@ export class RateLimits {
       await withDeadline(limiter.consume(key), this.timeoutMs)
     } catch (result) {
       if (result instanceof RateLimiterRes) {
+        this.onLimited?.(name)
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
       throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })

@@ -16,6 +16,7 @@ import { completeFlow } from '../flow/complete.js'
 import { startCrossDeviceFlow } from '../flow/cross-device/start.js'
 import { pollFlow, readFlowStatus, watchFlow } from '../flow/cross-device/status.js'
 import { startFlow } from '../flow/start.js'
+import { countOpen } from '../metrics/http.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
@@ -43,7 +44,7 @@ export const authRouter = router({
     .input(flowStatusInput)
     .subscription(async ({ ctx, input, signal }) => {
       await readFlowStatus(ctx.services, input.flowId)
-      return watchFlow(ctx.services, input.flowId, signal)
+      return countOpen(ctx.services.metrics.watchStreams, watchFlow(ctx.services, input.flowId, signal))
     }),
 
   /** v1.1: the same, once, for clients that cannot hold a stream; no faster than `interval`. */

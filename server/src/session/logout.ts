@@ -9,6 +9,9 @@ export async function logout(services: Services, refreshToken: string): Promise<
   const parsed = parseRefreshToken(refreshToken)
   if (!parsed) return { ok: true }
   const record = await services.store.refreshTokens.get(parsed.key)
-  if (record && record.loginId === parsed.loginId) await revokeLogin(services, record.loginId, 'logout')
+  if (record && record.loginId === parsed.loginId) {
+    await revokeLogin(services, record.loginId, 'logout')
+    services.metrics.logouts.inc()
+  }
   return { ok: true }
 }

@@ -19,6 +19,7 @@ export async function refreshLogin(services: Services, refreshToken: string): Pr
   const previous = await store.refreshTokens.swapIfPresent(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
   if (!previous || previous.loginId !== parsed.loginId) throw new AuthError('invalid_grant')
   if (previous.spent) {
+    services.metrics.refreshTokenReuse.inc()
     await revokeLogin(services, previous.loginId, 'refresh token reused')
     throw new AuthError('invalid_grant')
   }
@@ -26,5 +27,6 @@ export async function refreshLogin(services: Services, refreshToken: string): Pr
   // Slide the login's lifetime, but never bring back a login revoked meanwhile (by reuse on another request).
   if (!login || !(await store.logins.putIfPresent(parsed.loginId, login, ttl))) throw new AuthError('invalid_grant')
   services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
+  services.metrics.refreshes.inc()
   return issueTokens(services, parsed.loginId, login.user)
 }

@@ -2,7 +2,7 @@ import { Keyv } from 'keyv'
 import { STORE_TIMEOUT_MS } from './deadline.js'
 import { BoundedMemoryStore } from './memory.js'
 import { RedisStore } from './redis.js'
-import { Table, type AtomicOps } from './table.js'
+import { Table, type AtomicOps, type StoreObserver } from './table.js'
 import type {
   DeviceFlowRecord,
   FlowRecord,
@@ -17,7 +17,7 @@ import type {
 export { StoreUnavailableError } from './errors.js'
 export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
-export type { Table }
+export type { Table, StoreObserver }
 
 /** The service's state: every table, and whether the backend answers. */
 export interface Store {
@@ -58,19 +58,24 @@ const PREFIX = 'bp:'
  * cache of `maxPendingFlows`, so a flood of abandoned logins evicts only its own
  * kind and never a signed-in user.
  */
-export async function createStore(options: { redisUrl?: string; maxPendingFlows: number }): Promise<Store> {
+export async function createStore(options: {
+  redisUrl?: string
+  maxPendingFlows: number
+  /** Told of every table operation's duration and whether it failed (for the metrics). */
+  observe?: StoreObserver
+}): Promise<Store> {
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
-    return assemble('redis', redis, redis)
+    return assemble('redis', redis, redis, options.observe)
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
   // Logins, refresh tokens and keys: a cache of their own, bounded as well.
   const durable = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  return assemble('memory', pending, durable)
+  return assemble('memory', pending, durable, options.observe)
 }
 
-function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Store {
+function assemble(kind: Store['kind'], pending: Backend, durable: Backend, observe?: StoreObserver): Store {
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -88,16 +93,16 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
   return {
     kind,
     redisClient: durable.redisClient,
-    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs),
-    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs),
-    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs),
-    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs),
-    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs),
-    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs),
-    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs),
-    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs),
-    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs),
-    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs),
+    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe),
+    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe),
+    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs, observe),
+    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs, observe),
+    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs, observe),
+    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs, observe),
+    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs, observe),
+    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs, observe),
+    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs, observe),
+    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs, observe),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()
