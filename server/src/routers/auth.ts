@@ -63,7 +63,7 @@ export const authRouter = router({
 
   refresh: limitedProcedure('refresh')
     .input(refreshInput)
-    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken)),
+    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken, { ip: ctx.clientIp, userAgent: ctx.userAgent })),
 
   logout: publicProcedure
     .input(logoutInput)

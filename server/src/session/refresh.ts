@@ -8,11 +8,28 @@ import { issueTokens, parseRefreshToken, revokeLogin } from './login.js'
  * that reads it, so of two concurrent uses exactly one succeeds; a spent token
  * presented again means it was copied, and the whole login is revoked.
  */
-export async function refreshLogin(services: Services, refreshToken: string): Promise<TokenResponse> {
+export async function refreshLogin(services: Services, refreshToken: string, client: RefreshClient): Promise<TokenResponse> {
+  // Failures are counted per client address, never on the login id the token names: that id is
+  // the public `sid` of every access token, and a count on it lets anyone lock its owner out.
+  await services.limits.refuseIfExhausted('refreshFailure', client.ip)
+  try {
+    return await rotate(services, refreshToken)
+  } catch (error) {
+    if (error instanceof AuthError && error.reason === 'invalid_grant') await services.limits.consume('refreshFailure', client.ip)
+    throw error
+  }
+}
+
+/** Who is refreshing: the client address (after trusted proxies) and its User-Agent. */
+export interface RefreshClient {
+  ip: string
+  userAgent?: string
+}
+
+async function rotate(services: Services, refreshToken: string): Promise<TokenResponse> {
   const { store, settings } = services
   const parsed = parseRefreshToken(refreshToken)
   if (!parsed) throw new AuthError('invalid_grant')
-  await services.limits.consume('refreshLogin', parsed.loginId)
   const ttl = settings.refreshTokenTtl * 1000
   // Only a token that exists is marked spent: a forged `<loginId>.<anything>` writes nothing,
   // so it can never be mistaken for the reuse of a real one (and revoke someone else's login).
