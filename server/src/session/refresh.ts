@@ -2,6 +2,7 @@ import type { TokenResponse } from '@boarding-pass/shared'
 import { AuthError } from '../errors.js'
 import type { Services } from '../services.js'
 import { issueTokens, parseRefreshToken, revokeLogin } from './login.js'
+import { touchIndex } from './session-index.js'
 
 /**
  * Rotates a refresh token. The token is marked spent in the same atomic step
@@ -41,7 +42,14 @@ async function rotate(services: Services, refreshToken: string): Promise<TokenRe
   }
   const login = await store.logins.get(parsed.loginId)
   // Slide the login's lifetime, but never bring back a login revoked meanwhile (by reuse on another request).
-  if (!login || !(await store.logins.putIfPresent(parsed.loginId, login, ttl))) throw new AuthError('invalid_grant')
+  if (!login || !(await store.logins.putIfPresent(parsed.loginId, { ...login, lastUsedAt: services.now() }, ttl))) {
+    throw new AuthError('invalid_grant')
+  }
   services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
-  return issueTokens(services, parsed.loginId, login.user)
+  const [response] = await Promise.all([
+    issueTokens(services, parsed.loginId, login.user),
+    // The user's session index lives as long as their latest-refreshed login.
+    touchIndex(services, login.user.id),
+  ])
+  return response
 }

@@ -1,5 +1,6 @@
 import { Keyv } from 'keyv'
 import { STORE_TIMEOUT_MS } from './deadline.js'
+import { Hashes, type HashOps } from './hashes.js'
 import { BoundedMemoryStore } from './memory.js'
 import { RedisStore } from './redis.js'
 import { Table, type AtomicOps } from './table.js'
@@ -17,7 +18,7 @@ import type {
 export { StoreUnavailableError } from './errors.js'
 export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
-export type { Table }
+export type { Table, Hashes }
 
 /** The service's state: every table, and whether the backend answers. */
 export interface Store {
@@ -34,6 +35,12 @@ export interface Store {
   readonly linkTokens: Table<LinkTokenRecord>
   /** Marks of recent `auth.poll` calls, to hold clients to the interval. Keyed by flowId. */
   readonly polls: Table<number>
+  /**
+   * Each user's live sessions: one map per user id (`bp:sessions:{<user id>}`),
+   * field = loginId, value = when it was opened (ms). Kept correct by
+   * `session/session-index.ts`.
+   */
+  readonly sessionIndex: Hashes
   /** The node-redis client, when the store is Redis (shared with the rate limiter). */
   readonly redisClient?: unknown
   /** Resolves when the backend answers; rejects otherwise. */
@@ -41,7 +48,7 @@ export interface Store {
   close(): Promise<void>
 }
 
-interface Backend extends AtomicOps {
+interface Backend extends AtomicOps, HashOps {
   adapter: ConstructorParameters<typeof Keyv>[0]
   redisClient?: unknown
   ping(): Promise<void>
@@ -98,6 +105,7 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
     linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs),
     linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs),
     polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs),
+    sessionIndex: new Hashes(durable, 'sessions', timeoutMs),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()
