@@ -46,12 +46,20 @@ export async function openLogin(
   return { loginId, response }
 }
 
-/** A new access token and a new refresh token for a live login. */
-export async function issueTokens(services: Services, loginId: string, user: User): Promise<TokenResponse> {
-  const refreshToken = `${loginId}.${randomSecret(32)}`
+/**
+ * A new access token and a refresh token for a live login: a new one, or
+ * `refreshToken` when the caller chose it (a rotation's successor). The refresh
+ * record is written only if absent: a retry's copy of it never un-spends it.
+ */
+export async function issueTokens(
+  services: Services,
+  loginId: string,
+  user: User,
+  refreshToken = `${loginId}.${randomSecret(32)}`,
+): Promise<TokenResponse> {
   const [accessToken] = await Promise.all([
     services.accessTokens.sign(user, loginId),
-    services.store.refreshTokens.put(
+    services.store.refreshTokens.putIfAbsent(
       secretKey(refreshToken),
       { loginId, spent: false },
       services.settings.refreshTokenTtl * 1000,

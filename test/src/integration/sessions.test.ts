@@ -124,7 +124,14 @@ describe('sessions (v1.2) across two instances on one Redis', () => {
     const kept = await login(name)
     const stolen = await login(name)
     expect((await refresh(stolen.refreshToken)).status).toBe(200)
-    expectRefusal(await refresh(stolen.refreshToken, b), 'invalid_grant')
+    // Replayed by another client (a thief): the same client within 10 s would be a retry, not reuse.
+    expectRefusal(
+      await callProcedure(b, 'auth.refresh', {
+        mutation: { refreshToken: stolen.refreshToken },
+        headers: { 'user-agent': 'thief/1.0' },
+      }),
+      'invalid_grant',
+    )
     expect((await sessions(kept, b)).sessions.map((session) => session.id)).toEqual([sidOf(kept)])
   })
 
