@@ -46,7 +46,11 @@ const DRAIN_GRACE_MS = 5_000
 export async function startApp(settings: Settings, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(settings.logLevel, options.logDestination)
   const now = options.now ?? Date.now
-  const store = await createStore({ redisUrl: settings.redisUrl, maxPendingFlows: settings.maxPendingFlows })
+  const store = await createStore({
+    redisUrl: settings.redisUrl,
+    maxPendingFlows: settings.maxPendingFlows,
+    maxLogins: settings.maxLogins,
+  })
 
   const keys = new KeyRing(store, {
     alg: settings.signingAlg,

@@ -1,6 +1,6 @@
 import type { TokenResponse, User } from '@boarding-pass/shared'
 import type { Services } from '../services.js'
-import type { LoginRecord } from '../store/index.js'
+import { StoreFullError, type LoginRecord } from '../store/index.js'
 import { randomSecret, secretKey } from '../tokens/secrets.js'
 import { indexLogin, unindexLogins } from './session-index.js'
 
@@ -36,7 +36,13 @@ export async function openLogin(
   if (client.deviceName) login.deviceName = client.deviceName
   // Written together with the first refresh token (one round trip to Redis, pipelined).
   const [, response] = await Promise.all([
-    services.store.logins.put(loginId, login, services.settings.refreshTokenTtl * 1000),
+    services.store.logins.put(loginId, login, services.settings.refreshTokenTtl * 1000).catch((error: unknown) => {
+      // In-process only: no room for another login. Refused (store_unavailable), never by evicting someone.
+      if (error instanceof StoreFullError) {
+        services.logger.warn({ kind: error.kind }, 'login refused: the in-process store is full (AUTH_MAX_LOGINS)')
+      }
+      throw error
+    }),
     issueTokens(services, loginId, user),
   ])
   // The index entry only once the login exists (see session-index.ts); past the cap, the idlest sessions end.

@@ -2,6 +2,7 @@ import { Keyv } from 'keyv'
 import { STORE_TIMEOUT_MS } from './deadline.js'
 import { Hashes, type HashOps } from './hashes.js'
 import { BoundedMemoryStore } from './memory.js'
+import { DurableMemoryStore, durableBounds } from './memory-durable.js'
 import { RedisStore } from './redis.js'
 import { Table, type AtomicOps } from './table.js'
 import type {
@@ -15,7 +16,7 @@ import type {
   UserCodeRecord,
 } from './records.js'
 
-export { StoreUnavailableError } from './errors.js'
+export { StoreFullError, StoreUnavailableError } from './errors.js'
 export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
 export type { Table, Hashes }
@@ -57,23 +58,32 @@ interface Backend extends AtomicOps, HashOps {
 
 const PREFIX = 'bp:'
 
+/** The default bound of signed-in logins held by the in-process store (AUTH_MAX_LOGINS). */
+export const DEFAULT_MAX_LOGINS = 100_000
+
 /**
  * The store: Redis when `redisUrl` is given, otherwise in-process. Start-up does
  * not wait for Redis: until it answers, every operation fails fast with
  * {@link StoreUnavailableError} and the client keeps reconnecting. In-process,
  * short-lived records (flows, Server Codes) live apart from logins, in a bounded
  * cache of `maxPendingFlows`, so a flood of abandoned logins evicts only its own
- * kind and never a signed-in user.
+ * kind and never a signed-in user; logins, refresh tokens, session indexes and
+ * keys each have a bound of their own (`memory-durable.ts`): keys and logins are
+ * never evicted, and a login that does not fit is refused.
  */
-export async function createStore(options: { redisUrl?: string; maxPendingFlows: number }): Promise<Store> {
+export async function createStore(options: { redisUrl?: string; maxPendingFlows: number; maxLogins?: number }): Promise<Store> {
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
     return assemble('redis', redis, redis)
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
-  // Logins, refresh tokens and keys: a cache of their own, bounded as well.
-  const durable = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
+  const durable = new DurableMemoryStore(durableBounds(options.maxLogins ?? DEFAULT_MAX_LOGINS), {
+    keys: `${PREFIX}keys:`,
+    logins: `${PREFIX}login:`,
+    refreshTokens: `${PREFIX}refresh:`,
+    sessionIndex: `${PREFIX}sessions:`,
+  })
   return assemble('memory', pending, durable)
 }
 
