@@ -27,7 +27,7 @@ export async function completeFlow(services: Services, input: CompleteInput, cli
     services.logger.warn({ flowId: record.flowId }, 'client code did not match: server code spent')
     throw new AuthError('invalid_grant')
   }
-  const tokens = await openLogin(services, record.user, client)
+  const tokens = await openLogin(services, record.user, { ...client, deviceName: record.deviceName })
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
   return tokens.response
 }

@@ -29,6 +29,8 @@ export interface ServerCodeRecord {
   clientCodeHash: string
   hashMethod: HashMethod
   user: User
+  /** Cross-device: the name the waiting device gave itself (kept with the login it opens). */
+  deviceName?: string
 }
 
 /** A signed-in login: alive while this record exists. Keyed by loginId (the token's `sid`). */
