@@ -49,7 +49,7 @@ export interface Store {
   close(): Promise<void>
 }
 
-interface Backend extends AtomicOps, HashOps {
+interface Backend extends AtomicOps {
   adapter: ConstructorParameters<typeof Keyv>[0]
   redisClient?: unknown
   ping(): Promise<void>
@@ -87,7 +87,7 @@ export async function createStore(options: { redisUrl?: string; maxPendingFlows:
   return assemble('memory', pending, durable)
 }
 
-function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Store {
+function assemble(kind: Store['kind'], pending: Backend, durable: Backend & HashOps): Store {
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.

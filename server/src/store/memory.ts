@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache'
 import type { KeyvStoreAdapter } from 'keyv'
-import type { HashOps } from './hashes.js'
 import type { AtomicOps } from './table.js'
 
 /**
@@ -9,7 +8,7 @@ import type { AtomicOps } from './table.js'
  * without limit. Node runs one callback at a time, so each operation here is
  * atomic as it stands.
  */
-export class BoundedMemoryStore implements AtomicOps, HashOps {
+export class BoundedMemoryStore implements AtomicOps {
   private readonly cache: LRUCache<string, NonNullable<unknown>>
 
   constructor(max: number) {
@@ -69,33 +68,6 @@ export class BoundedMemoryStore implements AtomicOps, HashOps {
     if (!this.cache.has(key)) return false
     this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })
     return true
-  }
-
-  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    const map = this.hashAt(key) ?? new Map<string, string>()
-    map.set(field, value)
-    this.cache.set(key, map, { ttl: ttlMs })
-  }
-
-  async hashDelete(key: string, fields: string[]): Promise<void> {
-    const map = this.hashAt(key)
-    if (!map) return
-    for (const field of fields) map.delete(field)
-    if (map.size === 0) this.cache.delete(key)
-  }
-
-  async hashGetAll(key: string): Promise<Record<string, string>> {
-    return Object.fromEntries(this.hashAt(key) ?? [])
-  }
-
-  async hashTouch(key: string, ttlMs: number): Promise<void> {
-    const map = this.hashAt(key)
-    if (map) this.cache.set(key, map, { ttl: ttlMs })
-  }
-
-  private hashAt(key: string): Map<string, string> | undefined {
-    const value = this.cache.get(key)
-    return value instanceof Map ? (value as Map<string, string>) : undefined
   }
 
   async ping(): Promise<void> {}
