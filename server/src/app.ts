@@ -55,6 +55,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const store = await createStore({
     redisUrl: settings.redisUrl,
     maxPendingFlows: settings.maxPendingFlows,
+    maxLogins: settings.maxLogins,
     observe: (table, op, seconds, failed) => {
       metrics.storeLatency.observe({ table, op }, seconds)
       if (failed) metrics.storeErrors.inc({ table, op })

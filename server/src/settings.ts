@@ -48,6 +48,8 @@ export interface Settings {
   crossDeviceTtl: number
   /** Most pending flows (and unredeemed Server Codes) the in-process store holds. */
   maxPendingFlows: number
+  /** Most signed-in logins the in-process store holds; past it new logins are refused (`store_unavailable`). */
+  maxLogins: number
   /** Directory of the built SPA; unset: nothing served besides the API. */
   webRoot?: string
   /** Browser origins allowed to call the API cross-origin (CORS). */
@@ -126,6 +128,7 @@ const baseSchema = z.object({
   AUTH_SIGNING_KEY_ROTATION: seconds(7 * 86_400, 365 * 86_400),
   AUTH_CROSS_DEVICE_TTL: seconds(300, 600),
   AUTH_MAX_PENDING_FLOWS: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  AUTH_MAX_LOGINS: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
   WEB_ROOT: z.string().optional(),
   AUTH_CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
@@ -250,6 +253,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     signingKeyRotation: base.AUTH_SIGNING_KEY_ROTATION,
     crossDeviceTtl: base.AUTH_CROSS_DEVICE_TTL,
     maxPendingFlows: base.AUTH_MAX_PENDING_FLOWS,
+    maxLogins: base.AUTH_MAX_LOGINS,
     webRoot: base.WEB_ROOT,
     corsOrigins,
     trustProxyHops: base.TRUST_PROXY_HOPS,

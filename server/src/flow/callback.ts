@@ -56,9 +56,11 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
     throw error
   }
   const serverCode = randomSecret(32)
+  // Cross-device: the name the waiting device gave itself goes with the login it opens (auth.sessions shows it).
+  const deviceName = crossDevice ? (await store.deviceFlows.get(flowId))?.deviceName : undefined
   await store.serverCodes.put(
     secretKey(serverCode),
-    { flowId, clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, user },
+    { flowId, clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, user, ...(deviceName ? { deviceName } : {}) },
     settings.serverCodeTtl * 1000,
   )
   logger.info({ flowId, provider: flow.provider }, 'provider leg done, server code issued')

@@ -3,7 +3,7 @@ import { timingSafeEqual, type CompleteInput, type HashMethod, type TokenRespons
 import { AuthError } from '../errors.js'
 import type { Services } from '../services.js'
 import { secretKey } from '../tokens/secrets.js'
-import { openLogin } from '../session/login.js'
+import { openLogin, type LoginClient } from '../session/login.js'
 
 /**
  * node:crypto's names for the hash methods. The server hashes with node:crypto
@@ -19,7 +19,7 @@ export const NODE_DIGEST: Record<HashMethod, string> = { sha256: 'sha256', sha38
  * instance), so it is spent whether or not the Client Code matches; only a
  * matching Client Code opens a login.
  */
-export async function completeFlow(services: Services, input: CompleteInput): Promise<TokenResponse> {
+export async function completeFlow(services: Services, input: CompleteInput, client: LoginClient = {}): Promise<TokenResponse> {
   const record = await services.store.serverCodes.take(secretKey(input.serverCode))
   if (!record) throw new AuthError('invalid_grant')
   const hash = createHash(NODE_DIGEST[record.hashMethod]).update(input.clientCode, 'ascii').digest('base64url')
@@ -27,7 +27,7 @@ export async function completeFlow(services: Services, input: CompleteInput): Pr
     services.logger.warn({ flowId: record.flowId }, 'client code did not match: server code spent')
     throw new AuthError('invalid_grant')
   }
-  const tokens = await openLogin(services, record.user)
+  const tokens = await openLogin(services, record.user, { ...client, deviceName: record.deviceName })
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
   services.metrics.flowsCompleted.inc({ provider: record.user.provider })
   return tokens.response

@@ -16,8 +16,12 @@ export const LIMITS = {
   complete: { points: 60, duration: 60 },
   /** `auth.refresh` per client address. */
   refresh: { points: 120, duration: 60 },
-  /** `auth.refresh` per login. */
-  refreshLogin: { points: 20, duration: 60 },
+  /**
+   * Failed `auth.refresh` calls per client address. Never counted on the login
+   * id a token names: that id is the public `sid` of every access token, and a
+   * count anyone can spend on it locks its owner out (issue 13 item 3).
+   */
+  refreshFailure: { points: 20, duration: 60 },
   /** `GET /auth/callback` per client address. */
   callback: { points: 60, duration: 60 },
   /** `GET /auth/callback` per flow (its `state`). */
@@ -92,6 +96,25 @@ export class RateLimits {
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
       throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })
+    }
+  }
+
+  /**
+   * Refuses with `rate_limited` when `key` has already used up limit `name`,
+   * without counting this attempt: for limits counted only on failure (call
+   * {@link consume} once the attempt has failed).
+   */
+  async refuseIfExhausted(name: LimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name)
+    if (!limiter) return
+    let result: RateLimiterRes | null
+    try {
+      result = await withDeadline(limiter.get(key), this.timeoutMs)
+    } catch (error) {
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
+    }
+    if (result && result.consumedPoints >= limiter.points) {
+      throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
     }
   }
 }

@@ -8,6 +8,9 @@ import {
   logoutOutput,
   providersOutput,
   refreshInput,
+  revokeSessionInput,
+  revokeSessionOutput,
+  sessionsOutput,
   startInput,
   startOutput,
   type User,
@@ -20,6 +23,7 @@ import { countOpen } from '../metrics/http.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
+import { listSessions, revokeSession } from '../session/sessions.js'
 import { authedProcedure, limitedProcedure, publicProcedure, router } from '../trpc.js'
 
 /**
@@ -60,16 +64,16 @@ export const authRouter = router({
    */
   complete: limitedProcedure('complete')
     .input(completeInput)
-    .mutation(({ ctx, input }) => completeFlow(ctx.services, input)),
+    .mutation(({ ctx, input }) => completeFlow(ctx.services, input, { userAgent: ctx.userAgent })),
 
   refresh: limitedProcedure('refresh')
     .input(refreshInput)
-    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken)),
+    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken, { ip: ctx.clientIp, userAgent: ctx.userAgent })),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)
     .output(logoutOutput)
-    .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken)),
+    .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken, input.scope)),
 
   /** RFC 7662 in spirit: is this access token good right now? `{ active: false }` or its claims and user. */
   introspect: limitedProcedure('introspect')
@@ -78,4 +82,13 @@ export const authRouter = router({
     .mutation(({ ctx, input }) => introspectToken(ctx.services, input.token)),
 
   me: authedProcedure.query(({ ctx }): User => ctx.login.user),
+
+  /** v1.2: the caller's live sessions, newest first. */
+  sessions: authedProcedure.output(sessionsOutput).query(({ ctx }) => listSessions(ctx.services, ctx.login)),
+
+  /** v1.2: ends one of the caller's sessions on every instance. */
+  revokeSession: authedProcedure
+    .input(revokeSessionInput)
+    .output(revokeSessionOutput)
+    .mutation(({ ctx, input }) => revokeSession(ctx.services, ctx.login, input.sessionId)),
 })

@@ -1,6 +1,7 @@
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
+import type { HashOps } from './hashes.js'
 import type { AtomicOps } from './table.js'
 
 /**
@@ -9,7 +10,7 @@ import type { AtomicOps } from './table.js'
  * when Redis is away a request fails at once instead of hanging, and the client
  * keeps reconnecting in the background.
  */
-export class RedisStore implements AtomicOps {
+export class RedisStore implements AtomicOps, HashOps {
   readonly adapter: KeyvStoreAdapter
   private readonly redis: KeyvRedis<unknown>
 
@@ -41,6 +42,11 @@ export class RedisStore implements AtomicOps {
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
       ping(): Promise<string>
+      eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+      hDel(key: string, fields: string[]): Promise<number>
+      hGetAll(key: string): Promise<Record<string, string>>
+      pExpire(key: string, ms: number): Promise<number>
+      multi(): RedisMulti
     }
   }
 
@@ -64,6 +70,10 @@ export class RedisStore implements AtomicOps {
     return this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX', GET: true })
   }
 
+  async setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown> {
+    return this.client.eval(SET_XX_GET_UNLESS_FLAGGED, { keys: [key], arguments: [raw as string, String(ttlMs), flag] })
+  }
+
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     const reply = await this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' })
     return reply === 'OK'
@@ -74,6 +84,22 @@ export class RedisStore implements AtomicOps {
     return reply === 'OK'
   }
 
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()
+  }
+
+  async hashDelete(key: string, fields: string[]): Promise<void> {
+    await this.client.hDel(key, fields)
+  }
+
+  async hashGetAll(key: string): Promise<Record<string, string>> {
+    return { ...(await this.client.hGetAll(key)) }
+  }
+
+  async hashTouch(key: string, ttlMs: number): Promise<void> {
+    await this.client.pExpire(key, ttlMs)
+  }
+
   async ping(): Promise<void> {
     await withDeadline(this.client.ping(), STORE_TIMEOUT_MS)
   }
@@ -81,4 +107,24 @@ export class RedisStore implements AtomicOps {
   async close(): Promise<void> {
     await this.redis.disconnect().catch(() => undefined)
   }
+}
+
+/**
+ * GET, and SET … PX only if the record exists and its `value[flag]` is not
+ * true; returns what was there. One script: atomic, and one key (Cluster-safe).
+ */
+const SET_XX_GET_UNLESS_FLAGGED = `
+local current = redis.call('GET', KEYS[1])
+if not current then return false end
+local ok, data = pcall(cjson.decode, current)
+if ok and type(data) == 'table' and type(data.value) == 'table' and data.value[ARGV[3]] == true then return current end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return current
+`
+
+/** The part of node-redis's MULTI this store uses. */
+interface RedisMulti {
+  hSet(key: string, field: string, value: string): RedisMulti
+  pExpire(key: string, ms: number): RedisMulti
+  exec(): Promise<unknown[]>
 }
