@@ -21,6 +21,30 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          name: 'client',
+          include: ['packages/client/test/**/*.test.ts'],
+          exclude: ['packages/client/test/browser/**'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'client-browser',
+          include: ['packages/client/test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'integration',
           include: ['test/src/integration/**/*.test.ts'],
           environment: 'node',
