@@ -856,13 +856,14 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       sent: { flowId: maskSecret(view.flowId) },
     })
 
-    const end = (error: BoardingPassError | undefined, user?: User) => {
+    /** Ends the flow here; `keep` leaves it in storage for a later `resumeCrossDevice` (the client was disposed, not the flow). */
+    const end = (error: BoardingPassError | undefined, user?: User, keep = false) => {
       if (over) return
       over = true
       stop()
       watches.delete(stopAll)
       clearTimeout(expiry)
-      flows.forgetDevice(view.flowId)
+      if (!keep) flows.forgetDevice(view.flowId)
       if (error) reject(error)
       else resolve(user!)
     }
@@ -933,7 +934,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       Math.max(0, view.expiresAt - Date.now()) + EXPIRY_GRACE_MS,
     )
     ;(expiry as { unref?: () => void }).unref?.()
-    const stopAll = () => end(clientError('cancelled'))
+    const stopAll = () => end(clientError('cancelled'), undefined, true)
     watches.add(stopAll)
 
     const flow: CrossDeviceSignIn = {
