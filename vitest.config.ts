@@ -30,6 +30,18 @@ export default defineConfig({
         },
       },
       {
+        // Components and the router in happy-dom, against a real Boarding Pass the global setup starts outside it.
+        resolve: { conditions: ['@boarding-pass/source', 'module', 'browser', 'development|production'] },
+        test: {
+          name: 'vue',
+          include: ['packages/vue/test/**/*.test.ts'],
+          environment: 'happy-dom',
+          globalSetup: ['packages/vue/test/global-setup.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
         resolve,
         ssr,
         test: {
