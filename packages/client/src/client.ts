@@ -205,6 +205,14 @@ interface SavedSession {
   tokenType: string
 }
 
+const STATUS_TITLES: Record<CrossDeviceStatus, string> = {
+  pending: 'Waiting for the phone',
+  opened: 'Opened on the phone',
+  approved: 'Approved on the phone',
+  denied: 'Declined on the phone',
+  expired: 'The code expired',
+}
+
 /** How long a tab that opens waits for a tab holding live tokens to answer. */
 const HELLO_WAIT_MS = 150
 /** How long after a failed background refresh to try again. */
@@ -327,6 +335,8 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     // Synchronously, before anything is awaited: the codes leave the address bar and history now.
     const callback = here && redirectUri && isCallbackUrl(new URL(here), redirectUri) ? takeCallbackParams(here) : undefined
     started = (async () => {
+      // Nothing is emitted in this tick: listeners attached right after init() (a store, an inspector) see every step.
+      await Promise.resolve()
       if (callback && callback.kind !== 'empty') {
         try {
           return { returnTo: (await finishCallback(callback)).returnTo }
@@ -832,7 +842,15 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   function resumeCrossDevice(resumeOptions: Pick<CrossDeviceOptions, 'transport'> = {}): CrossDeviceSignIn | undefined {
     const pending = flows.pendingDevice()
-    return pending && follow(pending, resumeOptions.transport ?? 'auto')
+    if (!pending) return undefined
+    record({
+      title: 'Resume after a reload',
+      action: 'sessionStorage',
+      received: { flowId: maskSecret(pending.flowId), userCode: pending.userCode },
+      note: 'The Client Code was kept under its flowId; watching the same flow again.',
+      status: 'done',
+    })
+    return follow(pending, resumeOptions.transport ?? 'auto')
   }
 
   function follow(pending: PendingDeviceFlow, mode: 'auto' | 'poll'): CrossDeviceSignIn {
@@ -872,13 +890,18 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       if (over) return
       status = value.status
       if (source) via = source
-      record({
-        stage: 2,
-        title: `Status: ${value.status}`,
-        action: source === 'poll' ? 'auth.poll' : source === 'stream' ? 'auth.watch' : 'clock',
-        received: { status: value.status, ...(value.serverCode ? { serverCode: maskSecret(value.serverCode) } : {}) },
-        status: value.status === 'denied' || value.status === 'expired' ? 'failed' : 'done',
-      })
+      if (value.status !== 'pending')
+        record({
+          stage: 2,
+          title: STATUS_TITLES[value.status],
+          action: `status: ${value.status}`,
+          received: {
+            status: value.status,
+            ...(value.serverCode ? { serverCode: maskSecret(value.serverCode) } : {}),
+            via: source === 'poll' ? 'auth.poll' : source === 'stream' ? 'auth.watch' : 'this device’s clock',
+          },
+          status: value.status === 'denied' || value.status === 'expired' ? 'failed' : 'done',
+        })
       changed()
       if (value.status === 'approved' && value.serverCode) {
         settle(watchStep)
