@@ -2,7 +2,7 @@ import { createClientCodePair } from '@boarding-pass/shared'
 import { isCallbackUrl, takeCallbackParams, type CallbackParams } from './callback.js'
 import { type BoardingPassError, callbackError, clientError, isBoardingPassError } from './errors.js'
 import { createEmitter, maskSecret } from './events.js'
-import { createFlowStore, type PendingDeviceFlow } from './flows.js'
+import { createFlowStore, type PendingDeviceFlow, type PendingFlow } from './flows.js'
 import { defaultStorage, readJson, type BoardingPassStorage } from './storage.js'
 import { joinTabs, type SharedTokens, type TabChannel, type TabMessage } from './tab-sync.js'
 import { authorizationStep, createTransport, type Credential } from './transport.js'
@@ -175,6 +175,8 @@ export interface BoardingPassClient {
   handleCallback(url?: string): Promise<CallbackResult>
   /** v1.1: start a sign-in that a phone approves. */
   startCrossDevice(options?: CrossDeviceOptions): Promise<CrossDeviceSignIn>
+  /** True when a cross-device sign-in this tab started is still waiting (after a reload, say); watches nothing. */
+  hasPendingCrossDevice(): boolean
   /** The cross-device sign-in this tab was waiting on before a reload, watched again; undefined if none. */
   resumeCrossDevice(options?: Pick<CrossDeviceOptions, 'transport'>): CrossDeviceSignIn | undefined
   /** A live access token (refreshed first when needed). Rejects with `not_signed_in` without a login. */
@@ -217,7 +219,7 @@ const STATUS_TITLES: Record<CrossDeviceStatus, string> = {
 const HELLO_WAIT_MS = 150
 /** How long after a failed background refresh to try again. */
 const RETRY_REFRESH_MS = 5_000
-/** A token this close to expiry is refreshed before use. */
+/** A token this close to expiry (or a tenth of its lifetime, if less) is refreshed before use. */
 const EXPIRY_MARGIN_MS = 5_000
 /** How long a tab that rotated keeps the lock after telling the others, so its tokens reach them before a waiting tab goes ahead. */
 const HANDOVER_MS = 25
@@ -282,6 +284,8 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   let unloading = false
   let disposed = false
   let nextStepId = 1
+  /** Another tab of this origin has spoken on the channel (a hello, tokens): it may be waiting for the lock. */
+  let peers = false
   const watches = new Set<() => void>()
 
   const win = typeof window === 'undefined' ? undefined : window
@@ -334,12 +338,14 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     const here = location?.href
     // Synchronously, before anything is awaited: the codes leave the address bar and history now.
     const callback = here && redirectUri && isCallbackUrl(new URL(here), redirectUri) ? takeCallbackParams(here) : undefined
+    // The Client Code too is taken now (read and removed): it is used once, whatever happens next.
+    const flow = callback && callback.kind !== 'empty' && callback.flowId ? flows.take(callback.flowId) : undefined
     started = (async () => {
       // Nothing is emitted in this tick: listeners attached right after init() (a store, an inspector) see every step.
       await Promise.resolve()
       if (callback && callback.kind !== 'empty') {
         try {
-          return { returnTo: (await finishCallback(callback)).returnTo }
+          return { returnTo: (await finishCallback(callback, flow)).returnTo }
         } catch {
           return {}
         }
@@ -460,10 +466,10 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     return finishCallback(callback)
   }
 
-  async function finishCallback(callback: CallbackParams): Promise<CallbackResult> {
+  async function finishCallback(callback: CallbackParams, taken?: PendingFlow): Promise<CallbackResult> {
     if (callback.kind === 'empty') throw fail(clientError('flow_not_found'))
     // Taken (read and removed) before anything is awaited: a Client Code is used once.
-    const flow = callback.flowId ? flows.take(callback.flowId) : undefined
+    const flow = taken ?? (callback.flowId ? flows.take(callback.flowId) : undefined)
     const masked = { flow: maskSecret(callback.flowId) }
     if (callback.kind === 'error') {
       record({
@@ -605,22 +611,26 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       sent: { refreshToken: maskSecret(held.refreshToken), cause },
     })
     try {
-      await tabs.exclusive(`${prefix}:refresh:${held.sessionKey}`, async () => {
-        // Let tokens another tab broadcast just before it released the lock arrive first.
-        await new Promise((resolve) => setTimeout(resolve, 0))
-        if (session?.sessionKey !== held.sessionKey) throw clientError('session_ended')
-        if (session.generation !== held.generation && credential) {
-          settle(step, { note: 'Another tab had just rotated the tokens; adopted them instead.' })
-          return
-        }
-        const response = await transport.mutation<TokenResponse>('auth.refresh', { refreshToken: session.refreshToken })
-        const shared = accept(response, held.sessionKey, session.generation + 1)
-        post({ type: 'tokens', tokens: shared })
-        set({ refreshCount: state.refreshCount + 1 })
-        settle(step, { received: describeTokens(response) })
-        emitter.emit('refresh', { cause, fromTab: false, expiresAt: shared.expiresAt })
-        if (tabSync) await new Promise((resolve) => setTimeout(resolve, HANDOVER_MS))
-      })
+      await tabs.exclusive(
+        `${prefix}:refresh:${held.sessionKey}`,
+        async () => {
+          // Let tokens another tab broadcast just before it released the lock arrive first.
+          await new Promise((resolve) => setTimeout(resolve, 0))
+          if (session?.sessionKey !== held.sessionKey) throw clientError('session_ended')
+          if (session.generation !== held.generation && credential) {
+            settle(step, { note: 'Another tab had just rotated the tokens; adopted them instead.' })
+            return
+          }
+          const response = await transport.mutation<TokenResponse>('auth.refresh', { refreshToken: session.refreshToken })
+          const shared = accept(response, held.sessionKey, session.generation + 1)
+          post({ type: 'tokens', tokens: shared })
+          set({ refreshCount: state.refreshCount + 1 })
+          settle(step, { received: describeTokens(response) })
+          emitter.emit('refresh', { cause, fromTab: false, expiresAt: shared.expiresAt })
+          if (peers) await new Promise((resolve) => setTimeout(resolve, HANDOVER_MS))
+        },
+        peers,
+      )
     } catch (error) {
       if (unloading) throw error
       settle(step, { status: 'failed', received: { reason: reasonOf(error) } })
@@ -639,6 +649,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   function onTabMessage(message: TabMessage): void {
     if (disposed) return
+    peers = true
     if (message.type === 'hello') {
       if (session && credential && state.user && state.expiresAt && state.status === 'signed-in') {
         if (message.sessionKey && message.sessionKey !== session.sessionKey) return
@@ -680,7 +691,8 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   async function currentCredential(): Promise<Credential> {
     if (started && state.status === 'loading') await started
     if (!session) throw clientError('not_signed_in')
-    if (!credential || (state.expiresAt ?? 0) - EXPIRY_MARGIN_MS <= Date.now()) await refresh('expired')
+    const margin = Math.min(EXPIRY_MARGIN_MS, (state.lifetime ?? 0) / 10)
+    if (!credential || (state.expiresAt ?? 0) - margin <= Date.now()) await refresh('expired')
     if (!credential) throw clientError('not_signed_in')
     return credential
   }
@@ -999,6 +1011,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     handleCallback,
     startCrossDevice,
     resumeCrossDevice,
+    hasPendingCrossDevice: () => flows.pendingDevice() !== undefined,
     getAccessToken: async () => (await currentCredential()).accessToken,
     me,
     fetch: authorizedFetch,

@@ -28,8 +28,12 @@ export type TabMessage =
 export interface TabChannel {
   post(message: TabMessage): void
   close(): void
-  /** Runs `task` while no other tab of this origin runs one under the same name. */
-  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>
+  /**
+   * Runs `task` while no other tab of this origin runs one under the same name.
+   * `peers`: whether another tab has been heard from; without Web Locks, the
+   * claim round (which costs a pause) is only held when one has.
+   */
+  exclusive<T>(name: string, task: () => Promise<T>, peers?: boolean): Promise<T>
 }
 
 /** How long a claiming tab listens for a competing claim before it goes ahead (the fallback lock). */
@@ -56,6 +60,8 @@ export function joinTabs(name: string, onMessage: (message: TabMessage) => void)
   if (channel) {
     channel.onmessage = (event: MessageEvent<unknown>) => {
       if (!isTabMessage(event.data)) return
+      // A tab of an older version (mid-deploy) sends no tokenType: its tokens are Bearer tokens.
+      if (event.data.type === 'tokens') event.data.tokens.tokenType ??= 'Bearer'
       if (event.data.type === 'claim') {
         const mine = claims.get(event.data.sessionKey)
         if (mine !== undefined && event.data.ticket < mine) claims.set(event.data.sessionKey, -1)
@@ -83,10 +89,10 @@ export function joinTabs(name: string, onMessage: (message: TabMessage) => void)
   return {
     post,
     close: () => channel?.close(),
-    exclusive<T>(lockName: string, task: () => Promise<T>): Promise<T> {
+    exclusive<T>(lockName: string, task: () => Promise<T>, peers = true): Promise<T> {
       const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks
       if (locks) return locks.request(lockName, task) as Promise<T>
-      return channel ? claim(lockName, task) : task()
+      return channel && peers ? claim(lockName, task) : task()
     },
   }
 }
@@ -111,7 +117,7 @@ function isTabMessage(data: unknown): data is TabMessage {
         typeof tokens?.sessionKey === 'string' &&
         typeof tokens.generation === 'number' &&
         typeof tokens.accessToken === 'string' &&
-        typeof tokens.tokenType === 'string' &&
+        (tokens.tokenType === undefined || typeof tokens.tokenType === 'string') &&
         typeof tokens.refreshToken === 'string' &&
         typeof tokens.expiresAt === 'number' &&
         typeof tokens.user?.id === 'string'

@@ -85,6 +85,7 @@ describe('cross-device sign-in (real server; the phone is a browser without Java
     await expect(flow.result).rejects.toMatchObject({ reason: 'cancelled' })
 
     const after = harness(bp, { storage })
+    expect(after.client.hasPendingCrossDevice()).toBe(true)
     const resumed = after.client.resumeCrossDevice()!
     expect(resumed).toMatchObject({ flowId: flow.flowId, userCode: flow.userCode })
     await new Phone(bp.url).approve(resumed.userCode, { name: 'Annie Easley' })
@@ -93,6 +94,7 @@ describe('cross-device sign-in (real server; the phone is a browser without Java
     const next = await after.client.startCrossDevice()
     next.cancel()
     await expect(next.result).rejects.toMatchObject({ reason: 'cancelled' })
+    expect(after.client.hasPendingCrossDevice()).toBe(false)
     expect(after.client.resumeCrossDevice()).toBeUndefined()
     after.client.dispose()
   })
