@@ -10,6 +10,11 @@ import { isCallbackError, isReason, type Reason } from '@boarding-pass/shared'
  * - `not_signed_in`: a call that needs a login was made without one;
  * - `cross_device_denied`, `cross_device_expired`: the phone declined, or nobody approved in time;
  * - `cancelled`: the app gave the cross-device sign-in up.
+ *
+ * @example
+ * ```ts
+ * if (isBoardingPassError(error) && (CLIENT_REASONS as readonly string[]).includes(error.reason)) showLocalProblem(error)
+ * ```
  */
 export const CLIENT_REASONS = [
   'network',

@@ -93,7 +93,7 @@ export function watchFlowStatus(
       deliver(await transport.mutation<StatusValue>('auth.poll', { flowId }), 'poll')
       failedPolls = 0
     } catch (error) {
-      if (isFinalRefusal(error) && error.reason !== 'rate_limited') return refuse(error)
+      if (isFinalRefusal(error)) return refuse(error)
       if (!isBoardingPassError(error, 'rate_limited')) failedPolls++
     }
     if (!stopped) pollTimer = setTimeout(() => void poll(), Math.min(MAX_POLL_BACKOFF_MS, interval * 2 ** failedPolls))
