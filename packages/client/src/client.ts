@@ -23,6 +23,12 @@ export interface BoardingPassClientOptions {
   navigate?: (url: string) => void
   /** Prefix of storage keys, the BroadcastChannel and Web Lock names; two clients on one origin need two. Default `boarding-pass`. */
   storageKey?: string
+  /**
+   * Origins `client.fetch` (and the tRPC link) may send the access token to.
+   * Default: this page's origin and Boarding Pass's. A request anywhere else
+   * goes out without it, so a call to a third party never carries the token.
+   */
+  apiOrigins?: string[]
   /** Share the login and its refreshes with other tabs of this origin (BroadcastChannel, Web Locks). Default: true in a browser, false elsewhere. */
   tabSync?: boolean
 }
@@ -183,7 +189,7 @@ export interface BoardingPassClient {
   getAccessToken(): Promise<string>
   /** `auth.me` with the access token (refreshed once on `invalid_token`). */
   me(): Promise<User>
-  /** A fetch for the app's own API: adds `Authorization`, refreshes once on a 401 `invalid_token`. */
+  /** A fetch for the app's own API (`apiOrigins`): adds `Authorization`, refreshes once on a 401 `invalid_token`. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
   /** Rotates the tokens now (one refresh at a time, across calls and tabs). */
   refresh(): Promise<void>
@@ -253,6 +259,11 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       : location
         ? new URL('/callback', location.origin).href
         : undefined
+  const apiOrigins = new Set(
+    (options.apiOrigins ?? [location?.origin, url].filter((value): value is string => typeof value === 'string')).map(
+      (value) => new URL(value, location?.href).origin,
+    ),
+  )
   const storage = options.storage ?? defaultStorage()
   const prefix = options.storageKey ?? 'boarding-pass'
   const sessionItem = `${prefix}:session`
@@ -712,7 +723,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   async function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init)
     if (started && state.status === 'loading') await started
-    if (!session) return transport.send(request)
+    if (!session || !apiOrigins.has(new URL(request.url).origin)) return transport.send(request)
     const used = await currentCredential()
     const response = await transport.send(request.clone(), used)
     if (response.status !== 401 || !(await saysInvalidToken(response))) return response

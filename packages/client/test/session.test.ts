@@ -161,7 +161,7 @@ describe('client.fetch for the app’s own API (a real node:http server standing
   afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())))
 
   it('adds Authorization, and on a 401 invalid_token refreshes once and retries the same request (body included)', async () => {
-    const h = harness(bp)
+    const h = harness(bp, { apiOrigins: [apiUrl] })
     await signInThroughProvider(h)
     const response = await h.client.fetch(`${apiUrl}/orders`, { method: 'POST', body: JSON.stringify({ item: 1 }) })
     expect(response.status).toBe(200)
@@ -170,6 +170,20 @@ describe('client.fetch for the app’s own API (a real node:http server standing
     expect(seen[1]).toMatch(/^Bearer /)
     expect(seen[1]).not.toBe(seen[0])
     expect(count(h.calls, 'auth.refresh')).toBe(1)
+    h.client.dispose()
+  })
+
+  it('never sends the token to an origin outside apiOrigins (by default: the page’s and Boarding Pass’s)', async () => {
+    refuseFirst = false
+    seen.length = 0
+    const h = harness(bp)
+    await signInThroughProvider(h)
+    const response = await h.client.fetch(`${apiUrl}/elsewhere`)
+    expect(response.status).toBe(200)
+    expect(seen).toEqual([undefined])
+    // Boarding Pass's own origin is an API origin by default.
+    const me = await h.client.fetch(`${bp.url}/trpc/auth.me`)
+    expect(me.status).toBe(200)
     h.client.dispose()
   })
 
