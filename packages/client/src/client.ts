@@ -3,207 +3,25 @@ import { isCallbackUrl, takeCallbackParams, type CallbackParams } from './callba
 import { type BoardingPassError, callbackError, clientError, isBoardingPassError } from './errors.js'
 import { createEmitter, maskSecret } from './events.js'
 import { createFlowStore, type PendingDeviceFlow, type PendingFlow } from './flows.js'
-import { defaultStorage, readJson, type BoardingPassStorage } from './storage.js'
+import { defaultStorage, readJson } from './storage.js'
 import { joinTabs, type SharedTokens, type TabChannel, type TabMessage } from './tab-sync.js'
 import { authorizationStep, createTransport, type Credential } from './transport.js'
-import type { CrossDeviceStatus, Provider, Session, SignOutScope, TokenResponse, User } from './types.js'
-import { watchFlowStatus, type StatusTransport, type StatusValue } from './watch.js'
-
-/** What {@link createBoardingPassClient} takes. */
-export interface BoardingPassClientOptions {
-  /** The Boarding Pass service (its PUBLIC_URL, or a same-origin path such as `/` in a browser behind a proxy). */
-  url: string
-  /** Where the provider leg returns (allow-listed in AUTH_REDIRECT_URIS). Default in a browser: `<origin>/callback`. */
-  redirectUri?: string
-  /** Where the refresh token and Client Codes wait. Default: sessionStorage in a browser, memory elsewhere. */
-  storage?: BoardingPassStorage
-  /** The fetch to use. Default: the platform's. */
-  fetch?: typeof fetch
-  /** Leaves for the provider's login page. Default in a browser: `location.assign`. Needed in Node to use `signIn`. */
-  navigate?: (url: string) => void
-  /** Prefix of storage keys, the BroadcastChannel and Web Lock names; two clients on one origin need two. Default `boarding-pass`. */
-  storageKey?: string
-  /**
-   * Origins `client.fetch` (and the tRPC link) may send the access token to.
-   * Default: this page's origin and Boarding Pass's. A request anywhere else
-   * goes out without it, so a call to a third party never carries the token.
-   */
-  apiOrigins?: string[]
-  /** Share the login and its refreshes with other tabs of this origin (BroadcastChannel, Web Locks). Default: true in a browser, false elsewhere. */
-  tabSync?: boolean
-}
-
-/**
- * Where the client stands:
- * - `loading`: `init()` is restoring a login or finishing a callback;
- * - `signed-out`;
- * - `starting`: `auth.start` is in flight; `redirecting`: on the way to the provider;
- * - `completing`: redeeming both codes (`auth.complete`);
- * - `signed-in`.
- */
-export type BoardingPassStatus = 'loading' | 'signed-out' | 'starting' | 'redirecting' | 'completing' | 'signed-in'
-
-/** A snapshot of the client's state; a new object after every change. */
-export interface BoardingPassState {
-  readonly status: BoardingPassStatus
-  readonly user: User | undefined
-  /** The last failure, until the next sign-in starts or `clearError()`. */
-  readonly error: BoardingPassError | undefined
-  /** Epoch ms when the access token expires. */
-  readonly expiresAt: number | undefined
-  /** The access token's lifetime in ms. */
-  readonly lifetime: number | undefined
-  /** How many times the tokens were rotated (here or in another tab) since this client started. */
-  readonly refreshCount: number
-}
-
-/** Why a refresh ran. */
-export type RefreshCause = 'timer' | 'invalid_token' | 'expired' | 'restore' | 'manual'
-
-/**
- * One step of a flow as it happens, for an inspector: emitted when it starts
- * (`pending`) and again, with the same `id`, when it settles. Every secret in
- * it is masked.
- */
-export interface FlowStep {
-  id: number
-  /** Epoch ms. */
-  at: number
-  /** The step's number in the contract (0–4); none for session upkeep (refresh, tabs, sign-out). */
-  stage?: number
-  title: string
-  /** The call or action, e.g. `auth.start`, `location.assign`, `BroadcastChannel`. */
-  action: string
-  status: 'pending' | 'done' | 'failed'
-  sent?: Record<string, string>
-  received?: Record<string, string>
-  note?: string
-}
-
-/** Events {@link BoardingPassClient.on} delivers. */
-export interface BoardingPassEvents {
-  /** The state changed. */
-  state: BoardingPassState
-  /** A flow step started or settled. */
-  step: FlowStep
-  /** The tokens were rotated, here (`fromTab: false`) or by another tab sharing the login. */
-  refresh: { cause: RefreshCause | 'tab'; fromTab: boolean; expiresAt: number }
-  /** A login began here: by redirect, from another device, restored after a reload, or adopted from another tab. */
-  'signed-in': { user: User; via: 'redirect' | 'cross-device' | 'restore' | 'tab' }
-  /** The login ended: signed out here, in another tab, or ended by the server (`session_ended`). */
-  'signed-out': { reason: 'user' | 'tab' | 'session_ended' }
-  /** Something failed (also kept in `state.error` when it concerns sign-in). */
-  error: BoardingPassError
-}
-
-/** What `signIn` and `startSignIn` take. */
-export interface SignInOptions {
-  /** Where to go after the callback (a path of the app); handed back by `handleCallback` and `init`. */
-  returnTo?: string
-}
-
-/** A redirect flow started, before the browser leaves. */
-export interface StartedSignIn {
-  flowId: string
-  authorizationUrl: string
-  /** Epoch ms. */
-  expiresAt: number
-}
-
-/** What finishing a callback gives. */
-export interface CallbackResult {
-  user: User
-  returnTo: string | undefined
-}
-
-/** What `startCrossDevice` takes. */
-export interface CrossDeviceOptions {
-  /** The provider the phone signs in with; without it, the phone lets the user choose. */
-  provider?: string
-  /** What the phone shows as the device asking ("Living-room TV"). */
-  deviceName?: string
-  /** `auto` (default): the live stream, falling back to polling; `poll`: polling only. */
-  transport?: 'auto' | 'poll'
-}
-
-/** A cross-device sign-in under way: show `userCode` and a QR code of `verificationUriComplete`, await `result`. */
-export interface CrossDeviceSignIn {
-  readonly flowId: string
-  /** `XXXX-XXXX`, to type on the phone. */
-  readonly userCode: string
-  /** `{PUBLIC_URL}/link`. */
-  readonly verificationUri: string
-  /** `{PUBLIC_URL}/link?code=…`: what the QR code holds. */
-  readonly verificationUriComplete: string
-  /** Epoch ms. */
-  readonly expiresAt: number
-  /** Seconds between polls. */
-  readonly interval: number
-  readonly deviceName: string | undefined
-  /** The latest status. */
-  readonly status: CrossDeviceStatus
-  /** How statuses arrive right now (undefined until the stream connects or polling starts). */
-  readonly via: StatusTransport | undefined
-  /** Called at every change of `status` or `via`. */
-  onChange(listener: (flow: CrossDeviceSignIn) => void): () => void
-  /** The user, once approved and redeemed; rejects with `cross_device_denied`, `cross_device_expired`, `cancelled` or a refusal. */
-  readonly result: Promise<User>
-  /** Gives the flow up (the server lets it expire). */
-  cancel(): void
-}
-
-/** The client. Make one per app with {@link createBoardingPassClient}. */
-export interface BoardingPassClient {
-  /** The current state (a new object after every change). */
-  readonly state: BoardingPassState
-  /** The Boarding Pass URL it talks to. */
-  readonly url: string
-  /** The redirect URI it sends in `auth.start`. */
-  readonly redirectUri: string | undefined
-  /**
-   * Starts the client, once (later calls return the same promise): on the
-   * redirect URI, takes the callback's codes off the address synchronously and
-   * completes the flow; otherwise restores this tab's login (or takes a live one
-   * from another tab). Never rejects: failures land in `state.error`.
-   */
-  init(): Promise<{ returnTo?: string }>
-  /** Calls `listener` with every new state; returns the unsubscribe function. */
-  subscribe(listener: (state: BoardingPassState) => void): () => void
-  /** Listens to one kind of event; returns the unsubscribe function. */
-  on<K extends keyof BoardingPassEvents>(event: K, listener: (payload: BoardingPassEvents[K]) => void): () => void
-  /** `auth.providers`. */
-  providers(): Promise<Provider[]>
-  /** Steps 0–2: a Client Code, `auth.start`, and off to the provider. */
-  signIn(provider: string, options?: SignInOptions): Promise<void>
-  /** Steps 0–1 without leaving: for apps that open the provider themselves. */
-  startSignIn(provider: string, options?: SignInOptions): Promise<StartedSignIn>
-  /** Steps 2–3 for a callback URL (default: the page's address), which is cleaned synchronously. */
-  handleCallback(url?: string): Promise<CallbackResult>
-  /** v1.1: start a sign-in that a phone approves. */
-  startCrossDevice(options?: CrossDeviceOptions): Promise<CrossDeviceSignIn>
-  /** True when a cross-device sign-in this tab started is still waiting (after a reload, say); watches nothing. */
-  hasPendingCrossDevice(): boolean
-  /** The cross-device sign-in this tab was waiting on before a reload, watched again; undefined if none. */
-  resumeCrossDevice(options?: Pick<CrossDeviceOptions, 'transport'>): CrossDeviceSignIn | undefined
-  /** A live access token (refreshed first when needed). Rejects with `not_signed_in` without a login. */
-  getAccessToken(): Promise<string>
-  /** `auth.me` with the access token (refreshed once on `invalid_token`). */
-  me(): Promise<User>
-  /** A fetch for the app's own API (`apiOrigins`): adds `Authorization`, refreshes once on a 401 `invalid_token`. */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
-  /** Rotates the tokens now (one refresh at a time, across calls and tabs). */
-  refresh(): Promise<void>
-  /** v1.2 `auth.sessions`: the user's live logins, newest first. */
-  sessions(): Promise<Session[]>
-  /** v1.2 `auth.revokeSession`: ends one login (this one too, if it is the current one). */
-  revokeSession(sessionId: string): Promise<void>
-  /** `auth.logout`: ends this login (`local`), every other one (`others`), or all (`global`). */
-  signOut(options?: { scope?: SignOutScope }): Promise<void>
-  /** Forgets `state.error`. */
-  clearError(): void
-  /** Stops timers, streams and tab sync; the client does nothing afterwards. */
-  dispose(): void
-}
+import type { Provider, Session, SignOutScope, TokenResponse, User } from './types.js'
+import type {
+  BoardingPassClient,
+  BoardingPassClientOptions,
+  BoardingPassEvents,
+  BoardingPassState,
+  BoardingPassStatus,
+  CallbackResult,
+  CrossDeviceOptions,
+  CrossDeviceSignIn,
+  FlowStep,
+  RefreshCause,
+  SignInOptions,
+  StartedSignIn,
+} from './client-types.js'
+import { followCrossDevice } from './cross-device.js'
 
 /** A login as this tab keeps it across reloads (the access token is never stored). */
 interface SavedSession {
@@ -211,14 +29,6 @@ interface SavedSession {
   refreshToken: string
   generation: number
   tokenType: string
-}
-
-const STATUS_TITLES: Record<CrossDeviceStatus, string> = {
-  pending: 'Waiting for the phone',
-  opened: 'Opened on the phone',
-  approved: 'Approved on the phone',
-  denied: 'Declined on the phone',
-  expired: 'The code expired',
 }
 
 /** How long a tab that opens waits for a tab holding live tokens to answer. */
@@ -229,8 +39,6 @@ const RETRY_REFRESH_MS = 5_000
 const EXPIRY_MARGIN_MS = 5_000
 /** How long a tab that rotated keeps the lock after telling the others, so its tokens reach them before a waiting tab goes ahead. */
 const HANDOVER_MS = 25
-/** How long past `expiresAt` a cross-device flow waits for the server to say `expired`. */
-const EXPIRY_GRACE_MS = 5_000
 
 /**
  * Makes a Boarding Pass client: the two-code sign-in, the session (access
@@ -797,6 +605,8 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   // ----- cross-device -----
 
+  const crossDeviceDeps = { transport, flows, record, settle, redeem, watches }
+
   async function startCrossDevice(crossOptions: CrossDeviceOptions = {}): Promise<CrossDeviceSignIn> {
     set({ error: undefined })
     const pair = await createClientCodePair()
@@ -854,7 +664,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
           interval: `${pending.interval} s`,
         },
       })
-      return follow(pending, crossOptions.transport ?? 'auto')
+      return followCrossDevice(pending, crossOptions.transport ?? 'auto', crossDeviceDeps)
     } catch (error) {
       settle(step, { status: 'failed', received: { reason: reasonOf(error) } })
       const failure = asError(error)
@@ -873,136 +683,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       note: 'The Client Code was kept under its flowId; watching the same flow again.',
       status: 'done',
     })
-    return follow(pending, resumeOptions.transport ?? 'auto')
-  }
-
-  function follow(pending: PendingDeviceFlow, mode: 'auto' | 'poll'): CrossDeviceSignIn {
-    const { clientCode, ...view } = pending
-    const listeners = new Set<(flow: CrossDeviceSignIn) => void>()
-    let status: CrossDeviceStatus = 'pending'
-    let via: StatusTransport | undefined
-    let over = false
-    let resolve!: (user: User) => void
-    let reject!: (error: BoardingPassError) => void
-    const result = new Promise<User>((res, rej) => {
-      resolve = res
-      reject = rej
-    })
-    result.catch(() => undefined)
-    const changed = () => listeners.forEach((listener) => listener(flow))
-    let watchStep = record({
-      stage: 2,
-      title: 'Wait for the phone',
-      action: 'auth.watch',
-      sent: { flowId: maskSecret(view.flowId) },
-    })
-
-    /** Ends the flow here; `keep` leaves it in storage for a later `resumeCrossDevice` (the client was disposed, not the flow). */
-    const end = (error: BoardingPassError | undefined, user?: User, keep = false) => {
-      if (over) return
-      over = true
-      stop()
-      watches.delete(stopAll)
-      clearTimeout(expiry)
-      if (!keep) flows.forgetDevice(view.flowId)
-      if (error) reject(error)
-      else resolve(user!)
-    }
-
-    const onStatus = (value: StatusValue, source: StatusTransport | undefined) => {
-      if (over) return
-      status = value.status
-      if (source) via = source
-      if (value.status !== 'pending')
-        record({
-          stage: 2,
-          title: STATUS_TITLES[value.status],
-          action: `status: ${value.status}`,
-          received: {
-            status: value.status,
-            ...(value.serverCode ? { serverCode: maskSecret(value.serverCode) } : {}),
-            via: source === 'poll' ? 'auth.poll' : source === 'stream' ? 'auth.watch' : 'this device’s clock',
-          },
-          status: value.status === 'denied' || value.status === 'expired' ? 'failed' : 'done',
-        })
-      changed()
-      if (value.status === 'approved' && value.serverCode) {
-        settle(watchStep)
-        stop()
-        clearTimeout(expiry)
-        flows.forgetDevice(view.flowId)
-        redeem(clientCode, value.serverCode, 'cross-device').then(
-          (user) => end(undefined, user),
-          (error: unknown) => end(asError(error)),
-        )
-      } else if (value.status === 'denied') {
-        settle(watchStep, { status: 'failed' })
-        end(clientError('cross_device_denied'))
-      } else if (value.status === 'expired') {
-        settle(watchStep, { status: 'failed' })
-        end(clientError('cross_device_expired'))
-      }
-    }
-
-    const stop = watchFlowStatus(
-      transport,
-      view.flowId,
-      view.interval,
-      {
-        live: () => {
-          via = 'stream'
-          changed()
-        },
-        fellBack: () => {
-          via = 'poll'
-          settle(watchStep, { status: 'failed', note: 'The stream dropped.' })
-          watchStep = record({
-            stage: 2,
-            title: 'Poll instead',
-            action: 'auth.poll',
-            sent: { flowId: maskSecret(view.flowId) },
-            note: `Asking every ${view.interval} s.`,
-          })
-          changed()
-        },
-        status: onStatus,
-        refused: (error) => {
-          // The flow is gone from the server: its state outlives expiry only so long.
-          if (error.reason === 'invalid_grant') return onStatus({ status: 'expired' }, undefined)
-          settle(watchStep, { status: 'failed', received: { reason: error.reason } })
-          end(error)
-        },
-      },
-      { stream: mode === 'auto' },
-    )
-    const expiry = setTimeout(
-      () => onStatus({ status: 'expired' }, undefined),
-      Math.max(0, view.expiresAt - Date.now()) + EXPIRY_GRACE_MS,
-    )
-    ;(expiry as { unref?: () => void }).unref?.()
-    const stopAll = () => end(clientError('cancelled'), undefined, true)
-    watches.add(stopAll)
-
-    const flow: CrossDeviceSignIn = {
-      ...view,
-      deviceName: view.deviceName,
-      get status() {
-        return status
-      },
-      get via() {
-        return via
-      },
-      onChange(listener) {
-        listeners.add(listener)
-        return () => void listeners.delete(listener)
-      },
-      result,
-      cancel: () => {
-        if (!over) settle(watchStep, { status: 'failed', note: 'Given up on this device.' })
-        end(clientError('cancelled'))
-      },
-    }
-    return flow
+    return followCrossDevice(pending, resumeOptions.transport ?? 'auto', crossDeviceDeps)
   }
 
   return {

@@ -1,18 +1,18 @@
-export {
-  createBoardingPassClient,
-  type BoardingPassClient,
-  type BoardingPassClientOptions,
-  type BoardingPassEvents,
-  type BoardingPassState,
-  type BoardingPassStatus,
-  type CallbackResult,
-  type CrossDeviceOptions,
-  type CrossDeviceSignIn,
-  type FlowStep,
-  type RefreshCause,
-  type SignInOptions,
-  type StartedSignIn,
-} from './client.js'
+export { createBoardingPassClient } from './client.js'
+export type {
+  BoardingPassClient,
+  BoardingPassClientOptions,
+  BoardingPassEvents,
+  BoardingPassState,
+  BoardingPassStatus,
+  CallbackResult,
+  CrossDeviceOptions,
+  CrossDeviceSignIn,
+  FlowStep,
+  RefreshCause,
+  SignInOptions,
+  StartedSignIn,
+} from './client-types.js'
 export {
   BoardingPassError,
   CLIENT_REASONS,

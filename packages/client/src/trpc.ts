@@ -1,6 +1,6 @@
 import { httpBatchLink, httpLink, type TRPCLink } from '@trpc/client'
 import type { AnyRouter } from '@trpc/server'
-import type { BoardingPassClient } from './client.js'
+import type { BoardingPassClient } from './client-types.js'
 
 /** What {@link boardingPassLink} takes: `httpBatchLink`'s options (but `fetch`), and whether to batch. */
 export type BoardingPassLinkOptions<TRouter extends AnyRouter> = Omit<Parameters<typeof httpBatchLink<TRouter>>[0], 'fetch'> & {
