@@ -128,7 +128,12 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       : [],
   )
 
-  const limits = new RateLimits(store, settings.rateLimits, (name) => metrics.rateLimited.inc({ limiter: name }))
+  const limits = new RateLimits(
+    store,
+    settings.rateLimits,
+    (name) => metrics.rateLimited.inc({ limiter: name }),
+    (op) => metrics.storeErrors.inc({ table: 'rl', op }),
+  )
   const flowEvents = new FlowEvents(logger)
   if (store.redisClient) await flowEvents.useRedis(store.redisClient)
   const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, metrics, now }

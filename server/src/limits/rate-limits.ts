@@ -59,6 +59,11 @@ export class RateLimits {
     private readonly settings: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> },
     /** Told of every call a limiter refuses (for the metrics). */
     private readonly onLimited?: (name: LimitName) => void,
+    /**
+     * Told of every limiter call the store failed (for `bp_store_errors_total`): with limits on,
+     * a limited procedure's first store call is its limiter's, so an outage shows up here first.
+     */
+    private readonly onStoreError?: (op: 'consume' | 'get') => void,
   ) {
     this.timeoutMs = store.redisClient ? STORE_TIMEOUT_MS : undefined
     if (!settings.enabled) return
@@ -95,6 +100,7 @@ export class RateLimits {
         this.onLimited?.(name)
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
+      this.onStoreError?.('consume')
       throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })
     }
   }
@@ -111,6 +117,7 @@ export class RateLimits {
     try {
       result = await withDeadline(limiter.get(key), this.timeoutMs)
     } catch (error) {
+      this.onStoreError?.('get')
       throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
     }
     if (result && result.consumedPoints >= limiter.points) {

@@ -52,20 +52,12 @@ export async function openLogin(
   return { loginId, response }
 }
 
-/**
- * A new access token and a refresh token for a live login: a new one, or
- * `refreshToken` when the caller chose it (a rotation's successor). The refresh
- * record is written only if absent: a retry's copy of it never un-spends it.
- */
-export async function issueTokens(
-  services: Services,
-  loginId: string,
-  user: User,
-  refreshToken = `${loginId}.${randomSecret(32)}`,
-): Promise<TokenResponse> {
+/** A new access token and a new refresh token for a live login. */
+export async function issueTokens(services: Services, loginId: string, user: User): Promise<TokenResponse> {
+  const refreshToken = `${loginId}.${randomSecret(32)}`
   const [accessToken] = await Promise.all([
     services.accessTokens.sign(user, loginId),
-    services.store.refreshTokens.putIfAbsent(
+    services.store.refreshTokens.put(
       secretKey(refreshToken),
       { loginId, spent: false },
       services.settings.refreshTokenTtl * 1000,

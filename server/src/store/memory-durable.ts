@@ -8,7 +8,7 @@ import type { AtomicOps } from './table.js'
 export interface DurableBounds {
   /** Signed-in logins (AUTH_MAX_LOGINS). Past it, new logins are refused. */
   logins: number
-  /** Live (unspent) refresh tokens: twice the logins (a rotation's successor, a retry's). */
+  /** Live (unspent) refresh tokens: twice the logins (room for rotations in flight). */
   liveRefreshTokens: number
   /** Spent refresh-token markers (reuse detection): twice the logins; past it the oldest go. */
   spentRefreshTokens: number
@@ -118,13 +118,6 @@ export class DurableMemoryStore implements AtomicOps, HashOps {
   async setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
     const previous = this.read(key)
     if (previous !== undefined) this.write(key, raw, ttlMs)
-    return previous
-  }
-
-  async setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown> {
-    const previous = this.read(key)
-    if (previous === undefined || recordOf(previous)?.[flag] === true) return previous
-    this.write(key, raw, ttlMs)
     return previous
   }
 

@@ -51,13 +51,6 @@ export class BoundedMemoryStore implements AtomicOps {
     return previous
   }
 
-  async setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown> {
-    const previous = this.cache.get(key)
-    if (previous === undefined || isFlagged(previous, flag)) return previous
-    this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })
-    return previous
-  }
-
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     if (this.cache.has(key)) return false
     this.cache.set(key, raw as NonNullable<unknown>, { ttl: ttlMs })
@@ -73,14 +66,4 @@ export class BoundedMemoryStore implements AtomicOps {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
-}
-
-/** Whether a stored record (keyv's JSON `{ value, expires }`) has `value[flag] === true`. */
-function isFlagged(raw: unknown, flag: string): boolean {
-  try {
-    const data = JSON.parse(String(raw)) as { value?: Record<string, unknown> }
-    return data.value?.[flag] === true
-  } catch {
-    return false
-  }
 }

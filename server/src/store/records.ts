@@ -50,15 +50,6 @@ export interface LoginRecord {
 export interface RefreshRecord {
   loginId: string
   spent: boolean
-  /** When it was spent (ms): a retry by the same client within the grace window gets the same successor. */
-  spentAt?: number
-  /** Who spent it: SHA-256 of the client address and User-Agent. */
-  spentBy?: string
-  /**
-   * The successor refresh token, AES-256-GCM encrypted under a key derived from
-   * this (spent) token itself: only whoever presents this token can read it.
-   */
-  successor?: string
 }
 
 /**

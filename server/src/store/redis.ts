@@ -42,7 +42,6 @@ export class RedisStore implements AtomicOps, HashOps {
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
       ping(): Promise<string>
-      eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
       hDel(key: string, fields: string[]): Promise<number>
       hGetAll(key: string): Promise<Record<string, string>>
       pExpire(key: string, ms: number): Promise<number>
@@ -68,10 +67,6 @@ export class RedisStore implements AtomicOps, HashOps {
 
   async setXxGet(key: string, raw: unknown, ttlMs: number): Promise<unknown> {
     return this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX', GET: true })
-  }
-
-  async setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown> {
-    return this.client.eval(SET_XX_GET_UNLESS_FLAGGED, { keys: [key], arguments: [raw as string, String(ttlMs), flag] })
   }
 
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
@@ -108,19 +103,6 @@ export class RedisStore implements AtomicOps, HashOps {
     await this.redis.disconnect().catch(() => undefined)
   }
 }
-
-/**
- * GET, and SET … PX only if the record exists and its `value[flag]` is not
- * true; returns what was there. One script: atomic, and one key (Cluster-safe).
- */
-const SET_XX_GET_UNLESS_FLAGGED = `
-local current = redis.call('GET', KEYS[1])
-if not current then return false end
-local ok, data = pcall(cjson.decode, current)
-if ok and type(data) == 'table' and type(data.value) == 'table' and data.value[ARGV[3]] == true then return current end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return current
-`
 
 /** The part of node-redis's MULTI this store uses. */
 interface RedisMulti {

@@ -17,12 +17,6 @@ export interface AtomicOps {
   setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
   /** Writes only when the key exists (Redis SET … XX); true when written. */
   setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
-  /**
-   * Returns the value under `key` and replaces it, in one step, unless the key
-   * is absent or its record's `value[flag]` is already true: then it writes
-   * nothing (a Lua script on Redis).
-   */
-  setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown>
 }
 
 /** Told of each table operation: the table (its key prefix's name), the verb, its duration in seconds, and whether it failed. */
@@ -81,18 +75,6 @@ export class Table<T> {
   async swapIfPresent(key: string, value: T, ttlMs: number): Promise<T | undefined> {
     return this.decode(
       await this.guard('swapIfPresent', this.atomic.setXxGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)),
-    )
-  }
-
-  /**
-   * Like {@link swapIfPresent}, but a record whose `flag` field is already true
-   * is returned as it is and not replaced: of concurrent callers, exactly one
-   * replaces a fresh record, and every later one sees what it wrote.
-   */
-  async swapUnlessFlagged(key: string, value: T, ttlMs: number, flag: keyof T & string): Promise<T | undefined> {
-    const raw = await this.encode(value, ttlMs)
-    return this.decode(
-      await this.guard('swapUnlessFlagged', this.atomic.setXxGetUnlessFlagged(this.prefix + key, raw, ttlMs, flag)),
     )
   }
 

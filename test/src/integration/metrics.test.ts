@@ -212,15 +212,23 @@ describe('metrics on METRICS_PORT after a scripted set of flows', () => {
     await again.close()
   })
 
-  it('a store that fails is counted by table and operation', async () => {
+  it('a store that fails is counted by table and operation: a rate limiter’s, and a table’s', async () => {
+    // An access token of a login, minted in-process (auth.complete's limit is used up by now): auth.me has no limiter,
+    // so its first store call is the logins table's.
+    const user = { id: 'dev:edsger', provider: 'dev', name: 'Edsger' }
+    const accessToken = await bp.app.services.accessTokens.sign(user, 'E'.repeat(22))
     await redis.kill()
+    // auth.logout is limited (limit `revoke`, shared with /oauth/revoke): its limiter is the first to find Redis gone.
     const answer = await callProcedure(bp.url, 'auth.logout', {
       mutation: { refreshToken: `${'L'.repeat(22)}.${'R'.repeat(43)}` },
     })
     expectRefusal(answer, 'store_unavailable')
+    expectRefusal(await callProcedure(bp.url, 'auth.me', { bearer: accessToken }), 'store_unavailable')
     const text = await scrape()
-    expect(sample(text, 'bp_store_errors_total', { table: 'refresh', op: 'get' })).toBe(1)
+    expect(sample(text, 'bp_store_errors_total', { table: 'rl', op: 'consume' })).toBe(1)
+    expect(sample(text, 'bp_store_errors_total', { table: 'login', op: 'get' })).toBe(1)
     expect(sample(text, 'bp_flows_refused_total', { step: 'auth.logout', reason: 'store_unavailable' })).toBe(1)
+    expect(sample(text, 'bp_flows_refused_total', { step: 'auth.me', reason: 'store_unavailable' })).toBe(1)
   })
 })
 

@@ -16,10 +16,7 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
   afterAll(() => service?.close())
 
   const refresh = (refreshToken: string) => callProcedure(service.bp.url, 'auth.refresh', { mutation: { refreshToken } })
-  /**
-   * The same, from another client (another User-Agent): a spent token presented again by the client that spent it,
-   * within 10 s, is a retry and gets the same successor (test/src/security/retried-refresh.test.ts).
-   */
+  /** The same, from another client (another User-Agent): reuse is reuse whoever presents the spent token. */
   const refreshElsewhere = (refreshToken: string) =>
     callProcedure(service.bp.url, 'auth.refresh', { mutation: { refreshToken }, headers: { 'user-agent': 'another client/1.0' } })
   const logout = (refreshToken: string) => callProcedure(service.bp.url, 'auth.logout', { mutation: { refreshToken } })
@@ -63,6 +60,17 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
     expectRefusal(await refresh(next.refreshToken), 'invalid_grant')
     expectRefusal(await me(next.accessToken), 'invalid_token')
     expectRefusal(await me(tokens.accessToken), 'invalid_token')
+  })
+
+  it('reuse by the same client that spent it (same User-Agent, same address) revokes the login just the same', async () => {
+    const tokens = await login()
+    const next = await rotate(tokens)
+    expect((await me(next.accessToken)).status).toBe(200)
+
+    expectRefusal(await refresh(tokens.refreshToken), 'invalid_grant')
+
+    expectRefusal(await refresh(next.refreshToken), 'invalid_grant')
+    expectRefusal(await me(next.accessToken), 'invalid_token')
   })
 
   it('reuse revokes only that login: another login of the same user goes on', async () => {

@@ -124,7 +124,7 @@ describe('sessions (v1.2) across two instances on one Redis', () => {
     const kept = await login(name)
     const stolen = await login(name)
     expect((await refresh(stolen.refreshToken)).status).toBe(200)
-    // Replayed by another client (a thief): the same client within 10 s would be a retry, not reuse.
+    // Replayed by another client (a thief; the same client replaying it would be reuse just the same).
     expectRefusal(
       await callProcedure(b, 'auth.refresh', {
         mutation: { refreshToken: stolen.refreshToken },

@@ -44,7 +44,7 @@ describe('log hygiene at LOG_LEVEL=trace', () => {
     keepTokens(refreshed)
     await callProcedure(url, 'auth.me', { bearer: refreshed.accessToken })
     await callProcedure(url, 'auth.introspect', { mutation: { token: refreshed.accessToken } })
-    // A reuse of the spent refresh token (by another client: the same one within 10 s is a retry): revokes, and is logged.
+    // A reuse of the spent refresh token (by another client; the same one would be reuse too): revokes, and is logged.
     await callProcedure(url, 'auth.refresh', {
       mutation: { refreshToken: tokens.refreshToken },
       headers: { 'user-agent': 'another client/1.0' },

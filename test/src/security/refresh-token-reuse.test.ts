@@ -23,7 +23,7 @@ describe('refresh-token theft and reuse', () => {
   afterAll(() => service?.close())
 
   const refresh = (refreshToken: string, at = url) => callProcedure(at, 'auth.refresh', { mutation: { refreshToken } })
-  /** The thief is another client (its own User-Agent): the victim's own retry within 10 s is retried-refresh.test.ts. */
+  /** The thief is another client (its own User-Agent); the same client's reuse is retried-refresh.test.ts. */
   const thiefRefresh = (refreshToken: string, at = url) =>
     callProcedure(at, 'auth.refresh', { mutation: { refreshToken }, headers: { 'user-agent': 'thief/1.0' } })
   const me = (accessToken: string, at = url) => callProcedure(at, 'auth.me', { bearer: accessToken })

@@ -68,7 +68,7 @@ describe('auth.introspect (RFC 7662 in spirit)', () => {
   it('is inactive once a spent refresh token is replayed (reuse detection revokes the login)', async () => {
     const first = await signIn(bp)
     const second = await refresh(bp.url, first.refreshToken)
-    // Replayed by another client (the same client within 10 s would be a retry, answered with the same successor).
+    // Replayed by another client (a thief; the same client replaying it would be reuse just the same).
     const replay = await callProcedure(bp.url, 'auth.refresh', {
       mutation: { refreshToken: first.refreshToken },
       headers: { 'user-agent': 'another client/1.0' },

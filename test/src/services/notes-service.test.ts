@@ -89,7 +89,7 @@ describe('a second tRPC service (examples/notes-service) accepting Boarding Pass
     const stolen = await signIn(bp)
     const rotated = await refresh(bp.url, stolen.refreshToken)
     expect((await myNotes(notes, rotated.accessToken)).status).toBe(200)
-    // Replayed by another client (the same client within 10 s would be a retry, answered with the same successor).
+    // Replayed by another client (a thief; the same client replaying it would be reuse just the same).
     await callProcedure(bp.url, 'auth.refresh', {
       mutation: { refreshToken: stolen.refreshToken },
       headers: { 'user-agent': 'another client/1.0' },
