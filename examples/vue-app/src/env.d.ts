@@ -9,10 +9,4 @@ declare global {
   }
 }
 
-declare module 'vue-router' {
-  interface RouteMeta {
-    signedIn?: boolean
-  }
-}
-
 export {}
