@@ -123,6 +123,14 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
     await page.waitForURL(signInFor('/orders'))
     await page.locator(byTestId('provider-dev')).waitFor()
 
+    // The token the page used no longer opens the orders service (it asks Boarding Pass, answers cached for 1 s).
+    const token = ordersCalls.at(-1)!.authorization!
+    await expect
+      .poll(async () => (await fetch(`${ordersUrl}/trpc/orders.mine`, { headers: { authorization: token } })).status, {
+        timeout: 5_000,
+      })
+      .toBe(401)
+
     expect(problems.errors).toEqual([])
     await context.close()
   })
