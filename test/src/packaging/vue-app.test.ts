@@ -42,29 +42,36 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
     })
     expect(existsSync(join(appDir, 'dist/index.html'))).toBe(true)
 
-    const bp = start(join(dir, 'node_modules/.bin/boarding-pass'), [], {
-      PORT: String(bpPort),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: bpUrl,
-      AUTH_REDIRECT_URIS: `${appUrl}/callback`,
-      AUTH_CORS_ORIGINS: appUrl,
-      AUTH_RATE_LIMITS: 'off',
-      LOG_LEVEL: 'warn',
-    })
+    const bp = startBoardingPass({ AUTH_REDIRECT_URIS: `${appUrl}/callback`, AUTH_CORS_ORIGINS: appUrl })
     const orders = start(process.execPath, [join(dir, 'orders/dist/main.js')], {
       BOARDING_PASS_URL: bpUrl,
       PORT: String(ordersPort),
       ORDERS_CORS_ORIGINS: appUrl,
     })
     const preview = start(vite, ['preview', '--host', '127.0.0.1', '--port', String(appPort), '--strictPort'], {}, appDir)
-    children.push(bp.child, orders.child, preview.child)
+    children.push(orders.child, preview.child)
     await Promise.all([
-      waitFor(`${bpUrl}/readyz`, bp.child, bp.output),
+      bp.ready,
       waitFor(`${ordersUrl}/trpc/health`, orders.child, orders.output),
       waitFor(`${appUrl}/`, preview.child, preview.output),
     ])
     browser = await launchBrowser()
   })
+  /** The installed `boarding-pass` bin on `bpUrl` (development provider, in-process store) with these settings. */
+  function startBoardingPass(settings: Record<string, string>) {
+    const { port } = new URL(bpUrl)
+    const bp = start(join(dir, 'node_modules/.bin/boarding-pass'), [], {
+      PORT: port,
+      HOST: '127.0.0.1',
+      PUBLIC_URL: bpUrl,
+      AUTH_RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      ...settings,
+    })
+    children.push(bp.child)
+    return { ...bp, ready: waitFor(`${bpUrl}/readyz`, bp.child, bp.output) }
+  }
+
   /** The sign-in page, asked to come back to `path`. */
   const signInFor = (path: string) => (url: URL) =>
     url.origin === appUrl && url.pathname === '/sign-in' && url.searchParams.get('returnTo') === path
@@ -131,6 +138,29 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
       })
       .toBe(401)
 
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
+  it("a Boarding Pass that does not list the app's callback in AUTH_REDIRECT_URIS refuses the sign-in: redirect_uri_not_allowed on the sign-in page", async () => {
+    // The same URL, restarted with another allow-list (the app's URLs are built in).
+    const running = children.find((child) => child.spawnfile.endsWith('boarding-pass'))!
+    await new Promise<void>((done) => {
+      running.once('exit', () => done())
+      running.kill('SIGTERM')
+    })
+    await startBoardingPass({ AUTH_REDIRECT_URIS: `${appUrl}/elsewhere`, AUTH_CORS_ORIGINS: appUrl }).ready
+
+    const context = await newContext(browser)
+    const { page, problems } = await openPage(context)
+    await page.goto(`${appUrl}/sign-in`)
+    const refused = page.waitForResponse((response) => response.url() === `${bpUrl}/trpc/auth.start`)
+    await page.click(byTestId('provider-dev'))
+    const response = await refused
+    expect(response.status()).toBe(400)
+    expect(await response.json()).toMatchObject({ error: { data: { reason: 'redirect_uri_not_allowed' } } })
+    await waitForText(page, 'sign-in-error', /AUTH_REDIRECT_URIS/)
+    expect(new URL(page.url()).origin).toBe(appUrl)
     expect(problems.errors).toEqual([])
     await context.close()
   })
