@@ -113,6 +113,8 @@ export default defineConfig({
           name: 'packaging',
           include: ['test/src/packaging/**/*.test.ts'],
           environment: 'node',
+          // Packs and npm-installs the tarballs once for every file here.
+          globalSetup: ['test/src/packaging/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 400_000,
         },

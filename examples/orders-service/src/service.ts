@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, Server } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { initTRPC } from '@trpc/server'
 import { createHTTPServer } from '@trpc/server/adapters/standalone'
@@ -37,6 +37,32 @@ export type OrdersRouter = ReturnType<typeof createOrdersRouter>
 export interface OrdersServiceOptions extends RequireAccessTokenOptions {
   port?: number
   host?: string
+  /** Origins of browser apps allowed to call the API cross-origin (CORS), e.g. `['https://app.example.com']`. Default: none. */
+  corsOrigins?: string[]
+}
+
+/**
+ * CORS for the listed origins only: a browser app on its own origin may send
+ * `Authorization` and JSON; any other origin gets no CORS headers (its browser
+ * blocks the answer). A preflight is answered here, before tRPC.
+ */
+function cors(origins: readonly string[]) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const origin = req.headers.origin
+    if (origin && origins.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin)
+      res.setHeader('vary', 'origin')
+      if (req.method === 'OPTIONS') {
+        res.setHeader('access-control-allow-methods', 'GET, POST')
+        res.setHeader('access-control-allow-headers', 'authorization, content-type')
+        res.setHeader('access-control-max-age', '600')
+        res.statusCode = 204
+        res.end()
+        return
+      }
+    }
+    next()
+  }
 }
 
 /** A running orders service; its API is at `{url}/trpc`. */
@@ -48,9 +74,10 @@ export interface OrdersService {
 
 /** Starts the orders API with tRPC's standalone adapter. */
 export async function startOrdersService(options: OrdersServiceOptions): Promise<OrdersService> {
-  const { port = 0, host = '127.0.0.1', ...auth } = options
+  const { port = 0, host = '127.0.0.1', corsOrigins = [], ...auth } = options
   const server = createHTTPServer({
     basePath: '/trpc/',
+    middleware: cors(corsOrigins),
     router: createOrdersRouter(auth),
     createContext: ({ req }) => ({ headers: req.headers }),
   })

@@ -1,50 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ChildProcess } from 'node:child_process'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../support/ports.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { signIn, type Broker } from '../services/support/broker.js'
-
-const run = promisify(execFile)
-const root = resolve(import.meta.dirname, '../../..')
-const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']
-
-/** An empty npm project in the system's temp folder, far from the workspace's node_modules. */
-function emptyProject(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `bp-${name}-`))
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `bp-${name}`, private: true, type: 'module' }))
-  return dir
-}
-
-async function npmInstall(dir: string, specs: string[]): Promise<void> {
-  await run('npm', ['install', ...NPM_FLAGS, ...specs], { cwd: dir, timeout: 240_000 })
-}
-
-/** Resolves once `url` answers 200, or rejects with the process's output. */
-async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${output()}`)
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((done) => setTimeout(done, 100))
-  }
-  throw new Error(`${url} did not answer: ${output()}`)
-}
-
-function start(command: string, args: string[], env: Record<string, string>) {
-  const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  return { child, output: () => output }
-}
+import { emptyProject, npmInstall, root, run, start, waitFor } from './support/installed.js'
 
 /** A tiny tRPC service (examples/orders-service's sources) that typechecks against the given @trpc/server. */
 async function typecheckAgainst(trpcSpec: string, verifyTarball: string): Promise<string> {
@@ -73,27 +34,13 @@ async function typecheckAgainst(trpcSpec: string, verifyTarball: string): Promis
 }
 
 describe('the packages as a team installs them: pnpm pack tarballs, npm install, outside the workspace', () => {
-  const packDir = mkdtempSync(join(tmpdir(), 'bp-tarballs-'))
-  const app = emptyProject('app')
-  const tarballs = new Map<string, string>()
+  // Packed and installed once for the project, by global-setup.ts.
+  const { dir: app, tarballs: packed } = inject('installed')
+  const tarballs = new Map(Object.entries(packed))
   const children: ChildProcess[] = []
 
-  beforeAll(async () => {
-    const { stdout } = await run(process.execPath, [join(root, 'scripts/pack.mjs'), packDir], { cwd: root, timeout: 240_000 })
-    for (const line of stdout.trim().split('\n')) {
-      const [nameAtVersion, tarball] = line.split(/\s+/) as [string, string]
-      tarballs.set(nameAtVersion.replace(/@[^@]+$/, ''), tarball)
-    }
-    // The example service is not published: its build and its package.json go beside the installed packages.
-    await run(join(root, 'node_modules/.bin/tsc'), ['-b', 'examples/orders-service'], { cwd: root })
-    cpSync(join(root, 'examples/orders-service/dist'), join(app, 'orders/dist'), { recursive: true })
-    writeFileSync(join(app, 'orders/package.json'), JSON.stringify({ type: 'module' }))
-    await npmInstall(app, [...tarballs.values(), '@trpc/server@^11'])
-  })
   afterAll(() => {
     for (const child of children) child.kill('SIGTERM')
-    rmSync(packDir, { recursive: true, force: true })
-    rmSync(app, { recursive: true, force: true })
   })
 
   it('packs every publishable package with no workspace: range left', () => {

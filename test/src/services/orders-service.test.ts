@@ -19,7 +19,13 @@ describe('examples/orders-service: a team service on @boarding-pass/verify only,
   beforeAll(async () => {
     await flushRedisDatabase(redisUrl)
     bp = await startBroker({ REDIS_URL: redisUrl })
-    orders = await startOrdersService({ issuer: bp.url, audience: bp.url, checkRevocation: true, revocationCacheTtl: 0 })
+    orders = await startOrdersService({
+      issuer: bp.url,
+      audience: bp.url,
+      checkRevocation: true,
+      revocationCacheTtl: 0,
+      corsOrigins: ['https://app.example.com'],
+    })
   })
   afterAll(async () => {
     await orders?.close()
@@ -34,6 +40,27 @@ describe('examples/orders-service: a team service on @boarding-pass/verify only,
     const mine = await ordersClient(orders, ada.accessToken).orders.mine.query()
     expect(mine.owner).toBe(ada.user.id)
     expect(mine.orders.map(({ item, quantity }) => ({ item, quantity }))).toEqual([{ item: 'brass gears', quantity: 3 }])
+  })
+
+  it('lets only its listed browser origin call it cross-origin (CORS preflight with Authorization), no one else', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${orders.url}/trpc/orders.mine`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      })
+    const allowed = await preflight('https://app.example.com')
+    expect(allowed.status).toBe(204)
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization')
+    const stranger = await preflight('https://evil.example')
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull()
+
+    const ada = await signIn(bp, 'Ada Lovelace')
+    const call = await fetch(`${orders.url}/trpc/orders.mine`, {
+      headers: { origin: 'https://app.example.com', authorization: `Bearer ${ada.accessToken}` },
+    })
+    expect(call.status).toBe(200)
+    expect(call.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
   })
 
   it('refuses without a token, with a forged one, and after logout: 401 invalid_token, no stack', async () => {
