@@ -73,7 +73,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   if (store.kind === 'redis' && !settings.keyEncryption) {
     logger.warn(
       'AUTH_KEY_ENCRYPTION_KEY is not set: the private signing keys are kept in Redis in clear, so whoever can read ' +
-        'Redis (a replica, a backup) can mint tokens. Allowed outside production only; see docs/keys.md.',
+        'Redis (a replica, a backup) can mint tokens. Allowed outside production only; see docs/deploy.md (Key encryption).',
     )
   }
   // With Redis down at start, keys load in the background: until then signing

@@ -47,7 +47,7 @@ export async function readStoredKeySet(url: string): Promise<{ keys: Record<stri
 /**
  * Signs `claims` with the private key of the set's newest key, as whoever holds
  * both the store and AUTH_KEY_ENCRYPTION_KEY could: opens the AES-256-GCM
- * envelope (docs/keys.md) independently of the server's code. For tests that
+ * envelope (docs/deploy.md, Key encryption) independently of the server's code. For tests that
  * need a token only the real key can sign (a stretched `exp`, say).
  */
 export async function signWithStoredKey(
