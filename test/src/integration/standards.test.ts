@@ -221,7 +221,7 @@ describe('standards: discovery, RFC 9068 tokens, RFC 7662 introspection, RFC 700
       }
     })
 
-    it('an access token is unsupported_token_type (§2.2.1), whatever the hint, and its session stays', async () => {
+    it('an access token: 200 like any other token, whatever the hint, and nothing is revoked', async () => {
       const tokens = await signIn(bp.url, { redirectUri: service.redirectUri })
       const forms: Record<string, string>[] = [
         { token: tokens.accessToken },
@@ -229,10 +229,13 @@ describe('standards: discovery, RFC 9068 tokens, RFC 7662 introspection, RFC 700
       ]
       for (const form of forms) {
         const response = await postForm(bp.address, '/oauth/revoke', form)
-        expect(response.status).toBe(400)
-        expect(await response.json()).toMatchObject({ error: 'unsupported_token_type' })
+        expect(response.status).toBe(200)
+        expect(await response.json()).toEqual({})
       }
       expect((await callProcedure(bp.address, 'auth.me', { bearer: tokens.accessToken })).status).toBe(200)
+      expect((await callProcedure(bp.address, 'auth.refresh', { mutation: { refreshToken: tokens.refreshToken } })).status).toBe(
+        200,
+      )
     })
   })
 
