@@ -37,6 +37,9 @@ async function checkWithServer(page: Page): Promise<void> {
   await page.click(byTestId('verify'))
 }
 
+/** Other e2e files sign in as Ada Lovelace and Grace Hopper on the same Redis at the same time: these users are this file's alone. */
+const RUN = Math.random().toString(36).slice(2, 8)
+
 describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed in as one user (development provider)', () => {
   let bp: TestInstance
   let browser: Browser
@@ -73,7 +76,7 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
   }
 
   it('A lists both devices, itself marked; A signs B out; B’s next call fails and B lands on sign-in with a notice', async () => {
-    const { a, b, tokensB } = await twoDevices('Ada Lovelace')
+    const { a, b, tokensB } = await twoDevices(`Ada ${RUN}`)
     expect(await devicesOf(a.page)).toEqual([
       { name: 'Safari on iOS', current: false, provider: 'Development sign-in', used: 'just now' },
       { name: 'Chrome on Linux', current: true, provider: 'Development sign-in', used: 'just now' },
@@ -97,13 +100,13 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
     ])
     await waitForText(a.page, 'devices-news', 'Signed out Safari on iOS.')
     expect(await a.page.locator(byTestId('devices-news')).getAttribute('aria-live')).toBe('polite')
-    expect(await textOf(a.page, 'pass-name')).toBe('Ada Lovelace')
+    expect(await textOf(a.page, 'pass-name')).toBe(`Ada ${RUN}`)
     await screenshot(a.page, 'devices-signed-out-other')
 
     // The server ended B's login at once: its access token is refused.
     expect(await meWith(bp.url, tokensB.accessToken)).toEqual({ status: 401, reason: 'invalid_token' })
     // B still shows its pass until it calls the server; then it is on the sign-in page, told why.
-    expect(await textOf(b.page, 'pass-name')).toBe('Ada Lovelace')
+    expect(await textOf(b.page, 'pass-name')).toBe(`Ada ${RUN}`)
     await checkWithServer(b.page)
     await b.page.waitForURL(`${bp.url}/`)
     await b.page.locator(`${byTestId('error')}[data-error-code="client:session_ended"]`).waitFor()
@@ -120,7 +123,7 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
   })
 
   it('"Sign out everywhere else" keeps A signed in and signs B out', async () => {
-    const { a, b, tokensA, tokensB } = await twoDevices('Grace Hopper')
+    const { a, b, tokensA, tokensB } = await twoDevices(`Grace ${RUN}`)
     await a.page.click(byTestId('devices-sign-out-others'))
     await waitForText(a.page, 'devices-news', 'Signed out 1 other device. This device is still signed in.')
     await a.page.locator(byTestId('device')).nth(1).waitFor({ state: 'detached' })
@@ -135,7 +138,7 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
     await checkWithServer(a.page)
     await a.page.locator(byTestId('verified-at')).waitFor()
     await a.page.reload()
-    await waitForText(a.page, 'pass-name', 'Grace Hopper')
+    await waitForText(a.page, 'pass-name', `Grace ${RUN}`)
 
     // B: its next call fails; it lands on sign-in.
     await checkWithServer(b.page)
