@@ -92,6 +92,15 @@ describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover
     expect(await keptLogin(page)).toEqual([])
     expect(await meWith(bp.url, tokens.accessToken)).toMatchObject({ status: 200, name: 'Mallory' })
     await screenshot(page, 'continue-as-asking')
+    // On a small phone nothing sticks out, and the two answers are still the same size.
+    await page.setViewportSize({ width: 360, height: 740 })
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)
+    const narrow = await Promise.all(
+      ['cross-device-continue', 'cross-device-refuse'].map((id) => page.locator(byTestId(id)).boundingBox()),
+    )
+    expect(Math.round(narrow[0]!.width)).toBe(Math.round(narrow[1]!.width))
+    await screenshot(page, 'continue-as-asking-narrow')
+    await page.setViewportSize({ width: 1280, height: 900 })
 
     const logout = page.waitForResponse(isCall('auth.logout'))
     await page.click(byTestId('cross-device-refuse'))

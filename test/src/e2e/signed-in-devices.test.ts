@@ -92,6 +92,10 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
     expect(await a.page.locator(byTestId('device-sign-out')).count()).toBe(1)
     expect(await a.page.getByRole('button', { name: 'Sign out everywhere else' }).count()).toBe(1)
     await screenshot(a.page, 'devices-two-signed-in')
+    await a.page.setViewportSize({ width: 360, height: 740 })
+    expect(await a.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)
+    await screenshot(a.page, 'devices-narrow')
+    await a.page.setViewportSize({ width: 1280, height: 900 })
 
     await signOutB.click()
     await a.page.locator(byTestId('device')).nth(1).waitFor({ state: 'detached' })
