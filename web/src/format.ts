@@ -25,3 +25,18 @@ export function initialsOf(name: string): string {
   const last = words.length > 1 ? (words.at(-1)?.[0] ?? '') : ''
   return (first + last).toUpperCase()
 }
+
+/**
+ * How long ago, in words: "just now" under a minute, then "5 min ago",
+ * "3 h ago", "2 days ago" (never in the future: a clock a little ahead says "just now").
+ */
+export function formatAgo(epochMs: number, now: number): string {
+  const seconds = Math.floor((now - epochMs) / 1000)
+  if (seconds < 60) return 'just now'
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes} min ago`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) return `${hours} h ago`
+  const days = Math.floor(hours / 24)
+  return days === 1 ? 'yesterday' : `${days} days ago`
+}

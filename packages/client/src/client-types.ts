@@ -118,6 +118,25 @@ export interface CrossDeviceOptions {
   deviceName?: string
   /** `auto` (default): the live stream, falling back to polling; `poll`: polling only. */
   transport?: 'auto' | 'poll'
+  /**
+   * "Continue as …?" before the login is kept (the mitigation RFC 10027 suggests
+   * for a code someone else saw and approved with their own account). Called
+   * once `auth.complete` has answered, with the user the phone signed in; until
+   * it settles, the tokens are in memory only: not stored, not shared with other
+   * tabs, and the client is not signed in, so a reload or a closed tab drops them
+   * (and asks the server to end that login). `true` keeps the login; anything
+   * else (`false`, a rejection, `cancel()`, `dispose()`) signs it out with
+   * `auth.logout` and `result` rejects with `cross_device_refused`. Without this
+   * option the login is kept at once.
+   *
+   * @example
+   * ```ts
+   * const flow = await client.startCrossDevice({
+   *   confirm: (user) => window.confirm(`Continue as ${user.email ?? user.name ?? user.id}?`),
+   * })
+   * ```
+   */
+  confirm?: (user: User) => boolean | Promise<boolean>
 }
 
 /** A cross-device sign-in under way: show `userCode` and a QR code of `verificationUriComplete`, await `result`. */
@@ -140,9 +159,12 @@ export interface CrossDeviceSignIn {
   readonly via: StatusTransport | undefined
   /** Called at every change of `status` or `via`. */
   onChange(listener: (flow: CrossDeviceSignIn) => void): () => void
-  /** The user, once approved and redeemed; rejects with `cross_device_denied`, `cross_device_expired`, `cancelled` or a refusal. */
+  /**
+   * The user, once approved, redeemed (and, with `confirm`, kept); rejects with `cross_device_denied`,
+   * `cross_device_expired`, `cross_device_refused`, `cancelled` or a refusal.
+   */
   readonly result: Promise<User>
-  /** Gives the flow up (the server lets it expire). */
+  /** Gives the flow up (the server lets it expire); while `confirm` is asking, the same as answering no. */
   cancel(): void
 }
 
@@ -178,7 +200,7 @@ export interface BoardingPassClient {
   /** True when a cross-device sign-in this tab started is still waiting (after a reload, say); watches nothing. */
   hasPendingCrossDevice(): boolean
   /** The cross-device sign-in this tab was waiting on before a reload, watched again; undefined if none. */
-  resumeCrossDevice(options?: Pick<CrossDeviceOptions, 'transport'>): CrossDeviceSignIn | undefined
+  resumeCrossDevice(options?: Pick<CrossDeviceOptions, 'transport' | 'confirm'>): CrossDeviceSignIn | undefined
   /** A live access token (refreshed first when needed). Rejects with `not_signed_in` without a login. */
   getAccessToken(): Promise<string>
   /** `auth.me` with the access token (refreshed once on `invalid_token`). */

@@ -1,6 +1,6 @@
 import { createClientCodePair } from '@boarding-pass/shared'
 import { isCallbackUrl, takeCallbackParams, type CallbackParams } from './callback.js'
-import { type BoardingPassError, callbackError, clientError, isBoardingPassError } from './errors.js'
+import { type BoardingPassError, callbackError, clientError, isBoardingPassError, serverError } from './errors.js'
 import { createEmitter, maskSecret } from './events.js'
 import { createFlowStore, type PendingDeviceFlow, type PendingFlow } from './flows.js'
 import { defaultStorage, readJson } from './storage.js'
@@ -321,6 +321,11 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   /** Step 3, however the Server Code arrived. */
   async function redeem(clientCode: string, serverCode: string, via: 'redirect' | 'cross-device'): Promise<User> {
+    return keep(await exchange(clientCode, serverCode), via)
+  }
+
+  /** `auth.complete`: the tokens, not kept yet (a cross-device login may still be refused). */
+  async function exchange(clientCode: string, serverCode: string): Promise<TokenResponse> {
     set({ status: 'completing', error: undefined })
     const step = record({
       stage: 3,
@@ -331,18 +336,51 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     try {
       const response = await transport.mutation<TokenResponse>('auth.complete', { clientCode, serverCode })
       settle(step, { received: describeTokens(response), note: 'Client Code forgotten; access token kept in memory only.' })
-      const previous = session
-      const shared = accept(response, randomKey(), 0)
-      post({ type: 'tokens', tokens: shared })
-      if (previous && previous.sessionKey !== shared.sessionKey) {
-        void transport.mutation('auth.logout', { refreshToken: previous.refreshToken }).catch(() => undefined)
-      }
-      emitter.emit('signed-in', { user: response.user, via })
-      return response.user
+      return response
     } catch (error) {
       if (!unloading) settle(step, { status: 'failed', received: { reason: reasonOf(error) } })
       throw fail(asError(error))
     }
+  }
+
+  /** Makes redeemed tokens this client's login: stored, shared with the other tabs, signed in. */
+  function keep(response: TokenResponse, via: 'redirect' | 'cross-device'): User {
+    const previous = session
+    const shared = accept(response, randomKey(), 0)
+    post({ type: 'tokens', tokens: shared })
+    if (previous && previous.sessionKey !== shared.sessionKey) {
+      void transport.mutation('auth.logout', { refreshToken: previous.refreshToken }).catch(() => undefined)
+    }
+    emitter.emit('signed-in', { user: response.user, via })
+    return response.user
+  }
+
+  /** While a redeemed login waits for "Continue as …?": back to how the client stood, nothing kept. */
+  function unsettled(): void {
+    set({ status: session && credential ? 'signed-in' : 'signed-out' })
+  }
+
+  /**
+   * Ends a login this client never kept (`auth.logout` with its refresh token).
+   * `keepalive` lets the request outlive the page that is closing.
+   */
+  function discard(refreshToken: string, keepalive = false): Promise<void> {
+    const request = new Request(transport.procedureUrl('auth.logout'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+      keepalive,
+    })
+    return transport.send(request).then(async (response) => {
+      if (response.ok) return
+      let body: unknown
+      try {
+        body = await response.json()
+      } catch {
+        body = undefined
+      }
+      throw serverError(body, response.status)
+    })
   }
 
   // ----- the session -----
@@ -605,7 +643,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   // ----- cross-device -----
 
-  const crossDeviceDeps = { transport, flows, record, settle, redeem, watches }
+  const crossDeviceDeps = { transport, flows, record, settle, exchange, keep, unsettled, discard, watches }
 
   async function startCrossDevice(crossOptions: CrossDeviceOptions = {}): Promise<CrossDeviceSignIn> {
     set({ error: undefined })
@@ -664,7 +702,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
           interval: `${pending.interval} s`,
         },
       })
-      return followCrossDevice(pending, crossOptions.transport ?? 'auto', crossDeviceDeps)
+      return followCrossDevice(pending, crossOptions.transport ?? 'auto', crossOptions.confirm, crossDeviceDeps)
     } catch (error) {
       settle(step, { status: 'failed', received: { reason: reasonOf(error) } })
       const failure = asError(error)
@@ -673,7 +711,9 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     }
   }
 
-  function resumeCrossDevice(resumeOptions: Pick<CrossDeviceOptions, 'transport'> = {}): CrossDeviceSignIn | undefined {
+  function resumeCrossDevice(
+    resumeOptions: Pick<CrossDeviceOptions, 'transport' | 'confirm'> = {},
+  ): CrossDeviceSignIn | undefined {
     const pending = flows.pendingDevice()
     if (!pending) return undefined
     record({
@@ -683,7 +723,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
       note: 'The Client Code was kept under its flowId; watching the same flow again.',
       status: 'done',
     })
-    return followCrossDevice(pending, resumeOptions.transport ?? 'auto', crossDeviceDeps)
+    return followCrossDevice(pending, resumeOptions.transport ?? 'auto', resumeOptions.confirm, crossDeviceDeps)
   }
 
   return {

@@ -3,7 +3,7 @@ import type { CrossDeviceSignIn, FlowStep } from './client-types.js'
 import { maskSecret } from './events.js'
 import type { FlowStore, PendingDeviceFlow } from './flows.js'
 import type { Transport } from './transport.js'
-import type { CrossDeviceStatus, User } from './types.js'
+import type { CrossDeviceStatus, TokenResponse, User } from './types.js'
 import { watchFlowStatus, type StatusTransport, type StatusValue } from './watch.js'
 
 const STATUS_TITLES: Record<CrossDeviceStatus, string> = {
@@ -23,19 +23,31 @@ export interface CrossDeviceDeps {
   flows: FlowStore
   record(step: Omit<FlowStep, 'id' | 'at' | 'status'> & { status?: FlowStep['status'] }): FlowStep
   settle(step: FlowStep | undefined, patch?: Partial<Omit<FlowStep, 'id'>>): void
-  /** Step 3, as for a redirect flow: the login it opens is the same. */
-  redeem(clientCode: string, serverCode: string, via: 'cross-device'): Promise<User>
+  /** Step 3, as for a redirect flow (`auth.complete`): the tokens, not kept yet. */
+  exchange(clientCode: string, serverCode: string): Promise<TokenResponse>
+  /** Makes the tokens the client's login (stored, shared, signed in): the same login as a redirect flow's. */
+  keep(response: TokenResponse, via: 'cross-device'): User
+  /** Puts the client's status back while "Continue as …?" waits: nothing is kept meanwhile. */
+  unsettled(): void
+  /** `auth.logout` for tokens never kept; `keepalive` for a page that is closing. */
+  discard(refreshToken: string, keepalive?: boolean): Promise<void>
   /** The client's live flows, stopped (and kept for a resume) when it is disposed. */
   watches: Set<() => void>
 }
 
 /**
  * Watches a cross-device flow (the stream, or polling) until it ends, and
- * redeems it when the phone approves. The handle it returns is what
- * `startCrossDevice` and `resumeCrossDevice` give the app.
+ * redeems it when the phone approves; with `confirm`, keeps the login only if
+ * the user says yes to "Continue as …?" (and signs it out otherwise). The
+ * handle it returns is what `startCrossDevice` and `resumeCrossDevice` give the app.
  */
-export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'poll', deps: CrossDeviceDeps): CrossDeviceSignIn {
-  const { transport, flows, record, settle, redeem, watches } = deps
+export function followCrossDevice(
+  pending: PendingDeviceFlow,
+  mode: 'auto' | 'poll',
+  confirm: ((user: User) => boolean | Promise<boolean>) | undefined,
+  deps: CrossDeviceDeps,
+): CrossDeviceSignIn {
+  const { transport, flows, record, settle, exchange, keep, unsettled, discard, watches } = deps
   const { clientCode, ...view } = pending
   const listeners = new Set<(flow: CrossDeviceSignIn) => void>()
   let status: CrossDeviceStatus = 'pending'
@@ -48,6 +60,8 @@ export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'po
     reject = rej
   })
   result.catch(() => undefined)
+  /** Set while "Continue as …?" waits: answers no at once (cancel, dispose, the page closing). */
+  let abandon: ((why: 'cancelled' | 'page-hidden') => void) | undefined
   const changed = () => listeners.forEach((listener) => listener(flow))
   let watchStep = record({
     stage: 2,
@@ -90,10 +104,7 @@ export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'po
       stop()
       clearTimeout(expiry)
       flows.forgetDevice(view.flowId)
-      redeem(clientCode, value.serverCode, 'cross-device').then(
-        (user) => end(undefined, user),
-        (error: unknown) => end(isBoardingPassError(error) ? error : clientError('unexpected', error)),
-      )
+      void complete(value.serverCode)
     } else if (value.status === 'denied') {
       settle(watchStep, { status: 'failed' })
       end(clientError('cross_device_denied'))
@@ -101,6 +112,69 @@ export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'po
       settle(watchStep, { status: 'failed' })
       end(clientError('cross_device_expired'))
     }
+  }
+
+  /** Step 3, then (with `confirm`) the question, then keep the login or sign it out. */
+  async function complete(serverCode: string): Promise<void> {
+    let response: TokenResponse
+    try {
+      response = await exchange(clientCode, serverCode)
+    } catch (error) {
+      return end(isBoardingPassError(error) ? error : clientError('unexpected', error))
+    }
+    if (!confirm) return end(undefined, keep(response, 'cross-device'))
+    unsettled()
+    const { user } = response
+    const ask = record({
+      title: 'Continue as this account?',
+      action: 'confirm(user)',
+      received: { user: user.email ?? user.name ?? user.id, provider: user.provider },
+      note: 'The tokens wait in memory only: not stored, not signed in, until the answer.',
+    })
+    let hidden = false
+    const answered = new Promise<boolean>((done) => {
+      abandon = (why) => {
+        hidden = why === 'page-hidden'
+        done(false)
+      }
+    })
+    // Closing or reloading the page is a no: the login is ended on the way out, and never restored.
+    const win = typeof window === 'undefined' ? undefined : window
+    const onHide = () => {
+      void discard(response.refreshToken, true).catch(() => undefined)
+      abandon?.('page-hidden')
+    }
+    win?.addEventListener('pagehide', onHide)
+    changed()
+    let yes = false
+    try {
+      yes = (await Promise.race([Promise.resolve().then(() => confirm(user)), answered])) === true
+    } catch {
+      yes = false
+    }
+    win?.removeEventListener('pagehide', onHide)
+    abandon = undefined
+    if (yes) {
+      settle(ask, { note: 'Continue: the login is kept.' })
+      return end(undefined, keep(response, 'cross-device'))
+    }
+    settle(ask, { status: 'failed', note: hidden ? 'The page closed before an answer.' : 'No, this isn’t me.' })
+    let failure: BoardingPassError | undefined
+    if (!hidden) {
+      const out = record({
+        title: 'Sign that account out',
+        action: 'auth.logout',
+        sent: { refreshToken: maskSecret(response.refreshToken) },
+      })
+      try {
+        await discard(response.refreshToken)
+        settle(out, { received: { ok: 'true' }, note: 'Nothing was kept on this device.' })
+      } catch (error) {
+        failure = isBoardingPassError(error) ? error : clientError('unexpected', error)
+        settle(out, { status: 'failed', received: { reason: failure.reason }, note: 'Nothing was kept on this device.' })
+      }
+    }
+    end(clientError('cross_device_refused', failure))
   }
 
   const stop = watchFlowStatus(
@@ -139,7 +213,7 @@ export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'po
     Math.max(0, view.expiresAt - Date.now()) + EXPIRY_GRACE_MS,
   )
   ;(expiry as { unref?: () => void }).unref?.()
-  const stopAll = () => end(clientError('cancelled'), undefined, true)
+  const stopAll = () => (abandon ? abandon('cancelled') : end(clientError('cancelled'), undefined, true))
   watches.add(stopAll)
 
   const flow: CrossDeviceSignIn = {
@@ -157,6 +231,7 @@ export function followCrossDevice(pending: PendingDeviceFlow, mode: 'auto' | 'po
     },
     result,
     cancel: () => {
+      if (abandon) return abandon('cancelled')
       if (!over) settle(watchStep, { status: 'failed', note: 'Given up on this device.' })
       end(clientError('cancelled'))
     },

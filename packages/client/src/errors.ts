@@ -9,6 +9,8 @@ import { isCallbackError, isReason, type Reason } from '@boarding-pass/shared'
  * - `session_ended`: the login was ended (signed out elsewhere, revoked, reuse detected);
  * - `not_signed_in`: a call that needs a login was made without one;
  * - `cross_device_denied`, `cross_device_expired`: the phone declined, or nobody approved in time;
+ * - `cross_device_refused`: the user answered no to "Continue as …?" (the `confirm` option), so the
+ *   login the phone made was signed out and nothing kept; `cause` is the `auth.logout` failure, if it failed;
  * - `cancelled`: the app gave the cross-device sign-in up.
  *
  * @example
@@ -25,6 +27,7 @@ export const CLIENT_REASONS = [
   'not_signed_in',
   'cross_device_denied',
   'cross_device_expired',
+  'cross_device_refused',
   'cancelled',
 ] as const
 
@@ -146,5 +149,6 @@ const MESSAGES: Record<Reason | ClientReason, string> = {
   not_signed_in: 'Not signed in.',
   cross_device_denied: 'The sign-in was declined on the other device.',
   cross_device_expired: 'Nobody approved the sign-in in time.',
+  cross_device_refused: 'The account the other device signed in was not kept; it was signed out here.',
   cancelled: 'The sign-in was given up.',
 }

@@ -62,6 +62,39 @@ describe('<PhoneSignIn> (real server; the phone over plain HTTP)', () => {
   })
 })
 
+describe('<PhoneSignIn confirm> (real server): "Continue as …?" before the login is kept', () => {
+  it('asks who the phone signed in; Continue keeps the login and emits signed-in', async () => {
+    const signedIn: User[] = []
+    const { element, client } = mount(PhoneSignIn, { confirm: true, onSignedIn: (user: User) => signedIn.push(user) })
+    await eventually(() => expect(byTestId(element, 'phone-user-code')).not.toBeNull())
+    const code = byTestId(element, 'phone-user-code')!.textContent!
+    await (await openOnPhone(`${bpUrl}/link?code=${code}`)).approve('Sam Owner')
+    await eventually(() => expect(byTestId(element, 'phone-confirm')).not.toBeNull())
+    expect(byTestId(element, 'phone-confirm')!.textContent).toBe(
+      'Your phone signed this device in as Sam Owner (sam-owner@example.test) with dev.Continue as sam-owner@example.test?ContinueNo, this isn’t me',
+    )
+    expect(client.state.status).not.toBe('signed-in')
+    expect(signedIn).toEqual([])
+    byTestId(element, 'phone-continue')!.click()
+    await eventually(() => expect(signedIn.map((user) => user.name)).toEqual(['Sam Owner']))
+    expect(client.state.status).toBe('signed-in')
+  })
+
+  it('"No, this isn’t me" signs that account out, keeps nothing, and says so', async () => {
+    const signedIn: User[] = []
+    const { element, client } = mount(PhoneSignIn, { confirm: true, onSignedIn: (user: User) => signedIn.push(user) })
+    await eventually(() => expect(byTestId(element, 'phone-user-code')).not.toBeNull())
+    const code = byTestId(element, 'phone-user-code')!.textContent!
+    await (await openOnPhone(`${bpUrl}/link?code=${code}`)).approve('Mallory')
+    await eventually(() => expect(byTestId(element, 'phone-refuse')).not.toBeNull())
+    byTestId(element, 'phone-refuse')!.click()
+    await eventually(() => expect(byTestId(element, 'phone-failed')?.dataset.reason).toBe('cross_device_refused'))
+    expect(byTestId(element, 'phone-failed')!.textContent).toContain('Not kept: that account was signed out on this device.')
+    expect(signedIn).toEqual([])
+    expect(client.state.status).toBe('signed-out')
+  })
+})
+
 describe('<SessionList>', () => {
   it('lists sessions with "This device" for the current one and a labelled Sign out for the others (a client whose sessions() and revokeSession() are stand-ins: the server’s v1.2 procedures land on another branch)', async () => {
     const client = createBoardingPassClient({ url: bpUrl, storage: memoryStorage() })

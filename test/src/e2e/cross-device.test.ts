@@ -6,6 +6,7 @@ import { startService, type Service } from '../support/service.js'
 import type { ThirdPartyProvider } from '../support/third-party-provider.js'
 import {
   byTestId,
+  continueAs,
   isCall,
   readCrossDeviceCode,
   startCrossDevice,
@@ -25,6 +26,7 @@ const CROSS_DEVICE_STEPS = [
   'status: opened',
   'status: approved',
   'auth.complete',
+  'confirm(user)',
   'auth.me',
 ]
 
@@ -118,13 +120,25 @@ describe('sign in with your phone, in Chromium: a desktop and a phone (developme
     const completed = a.page.waitForResponse(isCall('auth.complete'))
     const submittedAt = performance.now()
     await b.page.click(byTestId('dev-login-submit'))
-    await a.page.waitForURL(`${bp.url}/pass`)
-    await waitForText(a.page, 'pass-name', 'Ada Lovelace')
+    // "Continue as …?" before anything is kept (issue 13 item 8): who, with which provider.
+    await a.page.locator(byTestId('cross-device-confirm')).waitFor()
     const elapsed = performance.now() - submittedAt
     process.stdout.write(
-      `cross-device: provider submit on the phone → boarding pass on the desktop in ${elapsed.toFixed(0)} ms\n`,
+      `cross-device: provider submit on the phone → "Continue as …?" on the desktop in ${elapsed.toFixed(0)} ms\n`,
     )
     expect(elapsed).toBeLessThan(5_000)
+    expect(await textOf(a.page, 'cross-device-confirm-who')).toBe(
+      'Your phone signed this device in as Ada Lovelace (ada-lovelace@example.test) with Development sign-in.',
+    )
+    expect(await a.page.evaluate(() => document.activeElement?.getAttribute('data-test-id'))).toBe(
+      'cross-device-confirm-question',
+    )
+    expect(await textOf(a.page, 'auth-status')).toBe('Not signed in')
+    expect(Object.keys((await storageOf(a.page)).session)).not.toContain('boarding-pass:session')
+    await screenshot(a.page, 'cross-device-desktop-continue-as')
+    expect(await continueAs(a.page)).toBe('Continue as ada-lovelace@example.test?')
+    await a.page.waitForURL(`${bp.url}/pass`)
+    await waitForText(a.page, 'pass-name', 'Ada Lovelace')
 
     await b.page.locator(byTestId('link-done')).waitFor()
     await screenshot(b.page, 'cross-device-phone-done')
@@ -220,6 +234,7 @@ describe('sign in with your phone, in Chromium: a desktop and a phone (developme
     await b.page.click(byTestId('link-continue'))
     await b.page.fill(byTestId('dev-login-name'), 'Grace Hopper')
     await b.page.click(byTestId('dev-login-submit'))
+    expect(await continueAs(a.page)).toBe('Continue as grace-hopper@example.test?')
     await waitForText(a.page, 'pass-name', 'Grace Hopper')
     expect(await inspectorSteps(a.page)).toEqual([
       'createClientCodePair()',
@@ -230,6 +245,7 @@ describe('sign in with your phone, in Chromium: a desktop and a phone (developme
       'status: opened',
       'status: approved',
       'auth.complete',
+      'confirm(user)',
       'auth.me',
     ])
     expect(a.problems.errors).toEqual([])
@@ -250,10 +266,11 @@ describe('sign in with your phone, in Chromium: a desktop and a phone (developme
     await b.page.click(byTestId('link-continue'))
     await b.page.fill(byTestId('dev-login-name'), 'Annie Easley')
     await b.page.click(byTestId('dev-login-submit'))
+    await continueAs(a.page)
     await waitForText(a.page, 'pass-name', 'Annie Easley')
     const steps = await inspectorSteps(a.page)
     expect(steps.slice(0, 4)).toEqual(['createClientCodePair()', 'auth.start', 'auth.watch', 'auth.poll'])
-    expect(steps.slice(-2)).toEqual(['auth.complete', 'auth.me'])
+    expect(steps.slice(-3)).toEqual(['auth.complete', 'confirm(user)', 'auth.me'])
     // The blocked stream shows as failed requests; nothing else may have gone wrong.
     expect(a.problems.errors.filter((error) => !error.includes('net::ERR_CONNECTION_RESET'))).toEqual([])
   })
@@ -330,9 +347,13 @@ describe('sign in with your phone through a separate OpenID provider, in Chromiu
     await b.page.fill(byTestId('dev-login-name'), 'Dorothy Vaughan')
     const submittedAt = performance.now()
     await b.page.click(byTestId('dev-login-submit'))
+    expect(await textOf(a.page, 'cross-device-confirm-who')).toBe(
+      'Your phone signed this device in as Dorothy Vaughan (dorothy-vaughan@example.test) with Acme ID.',
+    )
+    await continueAs(a.page)
     await waitForText(a.page, 'pass-name', 'Dorothy Vaughan')
     process.stdout.write(
-      `cross-device (third-party provider): provider submit on the phone → boarding pass on the desktop in ${(performance.now() - submittedAt).toFixed(0)} ms\n`,
+      `cross-device (third-party provider): provider submit on the phone → boarding pass on the desktop (with Continue) in ${(performance.now() - submittedAt).toFixed(0)} ms\n`,
     )
     expect(await textOf(a.page, 'pass-provider')).toBe('Acme ID')
     expect(await textOf(a.page, 'pass-user-id')).toBe('acme:dorothy-vaughan')

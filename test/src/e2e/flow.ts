@@ -101,3 +101,14 @@ export async function readCrossDeviceCode(page: Page): Promise<CrossDeviceCode> 
 export async function waitForCrossDevicePhase(page: Page, phase: string): Promise<void> {
   await page.locator(`${byTestId('cross-device')}[data-phase="${phase}"]`).waitFor()
 }
+
+/**
+ * After the phone approved: the desktop asks "Continue as …?" (nothing kept
+ * yet); answers Continue and waits for the boarding pass. Returns who it asked about.
+ */
+export async function continueAs(page: Page): Promise<string> {
+  await page.locator(byTestId('cross-device-confirm')).waitFor()
+  const question = await textOf(page, 'cross-device-confirm-question')
+  await page.click(byTestId('cross-device-continue'))
+  return question
+}

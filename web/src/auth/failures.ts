@@ -10,6 +10,7 @@ export const CLIENT_PROBLEMS = [
   'unexpected',
   'cross_device_denied',
   'cross_device_expired',
+  'cross_device_refused',
 ] as const
 
 /** One of {@link CLIENT_PROBLEMS}. */
@@ -113,7 +114,8 @@ const CLIENT_WORDING: Record<ClientProblem, Wording> = {
   },
   session_ended: {
     title: 'Your session has ended',
-    message: 'You were signed out, or your session expired. Sign in again to continue.',
+    message:
+      'This device was signed out, here or from another of your devices, or its session expired. Sign in again to continue.',
   },
   unexpected: {
     title: 'Something went wrong',
@@ -127,6 +129,10 @@ const CLIENT_WORDING: Record<ClientProblem, Wording> = {
   cross_device_expired: {
     title: 'The code expired',
     message: 'Nobody finished signing in with that code in time. Start again to get a new code.',
+  },
+  cross_device_refused: {
+    title: 'Not kept: that account was signed out on this device',
+    message: 'Nothing from that sign-in was kept here, and its session was ended. Start again to show a new code.',
   },
 }
 

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue'
-import type { CrossDeviceSignIn, StatusTransport } from '@boarding-pass/client'
+import { isBoardingPassError, type CrossDeviceSignIn, type StatusTransport, type User } from '@boarding-pass/client'
 import { useBoardingPass } from '@boarding-pass/vue'
 import { describeThisDevice } from '../auth/device-name'
 import { failureForProblem, toFailure, type AuthFailure } from '../auth/failures'
@@ -12,13 +12,27 @@ import { useAuthStore } from './auth'
  * - `starting`: making the Client Code, calling `auth.start`;
  * - `waiting`: the code is on screen, no phone has opened it yet;
  * - `opened`: a phone entered the code and is being asked to confirm;
- * - `completing`: approved; redeeming both codes;
+ * - `completing`: approved; redeeming both codes (or keeping them, after Continue);
+ * - `confirm`: redeemed, nothing kept yet: "Continue as …?" waits for an answer (`asking` is who);
+ * - `refusing`: "No, this isn't me": signing that account out;
  * - `signed-in`: done (the client holds the login);
  * - `denied`, `expired`: the phone declined, or time ran out (`failure` says so);
+ * - `refused`: the user said no; nothing was kept (`failure` says so, and whether the sign-out failed);
  * - `failed`: a refusal or no answer from the service (`failure` says which).
  */
 export type CrossDevicePhase =
-  'idle' | 'starting' | 'waiting' | 'opened' | 'completing' | 'signed-in' | 'denied' | 'expired' | 'failed'
+  | 'idle'
+  | 'starting'
+  | 'waiting'
+  | 'opened'
+  | 'completing'
+  | 'confirm'
+  | 'refusing'
+  | 'signed-in'
+  | 'denied'
+  | 'expired'
+  | 'refused'
+  | 'failed'
 
 /** What the waiting screen shows (no secret in it). */
 export type DeviceFlowView = Pick<
@@ -26,7 +40,7 @@ export type DeviceFlowView = Pick<
   'flowId' | 'userCode' | 'verificationUri' | 'verificationUriComplete' | 'expiresAt' | 'interval'
 > & { deviceName: string }
 
-const LIVE_PHASES: readonly CrossDevicePhase[] = ['starting', 'waiting', 'opened', 'completing']
+const LIVE_PHASES: readonly CrossDevicePhase[] = ['starting', 'waiting', 'opened', 'completing', 'confirm', 'refusing']
 
 /**
  * Sign in with your phone, as the panel shows it: the client starts, watches
@@ -40,6 +54,9 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
   const flow = shallowRef<DeviceFlowView>()
   const failure = shallowRef<AuthFailure>()
   const transport = ref<StatusTransport>()
+  /** Who the phone signed in, while "Continue as …?" waits. */
+  const asking = shallowRef<User>()
+  let answer: ((yes: boolean) => void) | undefined
   let current: CrossDeviceSignIn | undefined
   let stopListening: (() => void) | undefined
 
@@ -49,7 +66,7 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
   watch(
     () => auth.status,
     (status) => {
-      if (status === 'signed-in' && phase.value !== 'completing' && phase.value !== 'signed-in' && isLive.value) cancel()
+      if (status === 'signed-in' && !['completing', 'confirm', 'refusing'].includes(phase.value) && isLive.value) cancel()
     },
   )
   // The page goes (or the store is disposed): stop listening, but keep the flow, so a reload can resume it.
@@ -70,7 +87,7 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
     auth.dismiss()
     auth.clearSteps()
     try {
-      follow(await client.startCrossDevice({ deviceName: describeThisDevice(navigator.userAgent) }))
+      follow(await client.startCrossDevice({ deviceName: describeThisDevice(navigator.userAgent), confirm: ask }))
     } catch (error) {
       if (phase.value !== 'starting') return
       failure.value = toFailure(error)
@@ -81,7 +98,7 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
   /** Picks up the flow this tab kept before a reload, if one is still live. True when it did. */
   function resume(): boolean {
     if (isLive.value) return true
-    const resumed = client.resumeCrossDevice()
+    const resumed = client.resumeCrossDevice({ confirm: ask })
     if (!resumed) return false
     giveUp()
     follow(resumed)
@@ -110,16 +127,30 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
     })
     next.result.then(
       async () => {
+        asking.value = undefined
         await auth.verified()
         if (next !== current) return
         phase.value = 'signed-in'
         flow.value = undefined
         transport.value = undefined
       },
-      (error: { reason?: string }) => {
+      (error: { reason?: string; cause?: unknown }) => {
         if (next !== current || error.reason === 'cancelled') return
         transport.value = undefined
-        if (error.reason === 'cross_device_denied') end('denied', failureForProblem('cross_device_denied'))
+        if (error.reason === 'cross_device_refused') {
+          asking.value = undefined
+          const refused = failureForProblem('cross_device_refused')
+          const logout = isBoardingPassError(error.cause) ? error.cause : undefined
+          end(
+            'refused',
+            logout
+              ? {
+                  ...refused,
+                  message: `Nothing was kept on this device, but the service could not be told to end that account’s session (${logout.reason}); it ends by itself when it expires. Start again to show a new code.`,
+                }
+              : refused,
+          )
+        } else if (error.reason === 'cross_device_denied') end('denied', failureForProblem('cross_device_denied'))
         else if (error.reason === 'cross_device_expired') end('expired', failureForProblem('cross_device_expired'))
         else {
           // Shown in the panel, not twice: the tab itself is simply not signed in.
@@ -128,6 +159,35 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
         }
       },
     )
+  }
+
+  /**
+   * The client's `confirm`: the login the phone made waits, in memory only, until
+   * the user answers "Continue as …?" (a reload or a closed tab is a no).
+   */
+  function ask(user: User): Promise<boolean> {
+    return new Promise((resolve) => {
+      asking.value = user
+      phase.value = 'confirm'
+      answer = (yes) => {
+        answer = undefined
+        resolve(yes)
+      }
+    })
+  }
+
+  /** Continue: keep the login the phone made. */
+  function keep(): void {
+    if (!answer) return
+    phase.value = 'completing'
+    answer(true)
+  }
+
+  /** "No, this isn't me": sign that account out; nothing is kept. */
+  function refuse(): void {
+    if (!answer) return
+    phase.value = 'refusing'
+    answer(false)
   }
 
   /** Gives the flow up (the user chose another way); the server lets it expire. */
@@ -142,17 +202,19 @@ export const useCrossDeviceStore = defineStore('cross-device', () => {
     const leaving = current
     current = undefined
     leaving?.cancel()
+    answer = undefined
+    asking.value = undefined
     flow.value = undefined
     failure.value = undefined
     transport.value = undefined
   }
 
-  function end(next: 'denied' | 'expired' | 'failed', why: AuthFailure): void {
+  function end(next: 'denied' | 'expired' | 'refused' | 'failed', why: AuthFailure): void {
     failure.value = why
     phase.value = next
   }
 
-  return { phase, flow, failure, transport, isLive, begin, start, resume, cancel }
+  return { phase, flow, failure, transport, asking, isLive, begin, start, resume, cancel, keep, refuse }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useCrossDeviceStore, import.meta.hot))

@@ -74,6 +74,13 @@ describe('cross-device store: sign in with your phone (real server, phone over H
 
       const done = await phone.approve('Katherine Johnson')
       expect(done.body).toContain('data-test-id="link-done"')
+      // "Continue as …?": redeemed, but nothing kept (or shared with other tabs) before the answer.
+      await vi.waitFor(() => expect(crossDevice.phase).toBe('confirm'))
+      expect(crossDevice.asking).toMatchObject({ id: 'dev:katherine-johnson', name: 'Katherine Johnson', provider: 'dev' })
+      expect(auth.status).toBe('idle')
+      expect(savedSession()).toBeUndefined()
+      expect(other.tokens()).toHaveLength(0)
+      crossDevice.keep()
       await vi.waitFor(() => expect(crossDevice.phase).toBe('signed-in'))
       expect(auth.status).toBe('signed-in')
       expect(auth.user).toMatchObject({ id: 'dev:katherine-johnson', name: 'Katherine Johnson', provider: 'dev' })
@@ -95,6 +102,7 @@ describe('cross-device store: sign in with your phone (real server, phone over H
         ['status: opened', 'done'],
         ['status: approved', 'done'],
         ['auth.complete', 'done'],
+        ['confirm(user)', 'done'],
         ['auth.me', 'done'],
       ])
       const approved = auth.steps.find((step) => step.action === 'status: approved')
@@ -115,6 +123,8 @@ describe('cross-device store: sign in with your phone (real server, phone over H
     await first.crossDevice.start()
     const phone = await openOnPhone(first.crossDevice.flow!.verificationUriComplete)
     await phone.approve('Mary Jackson')
+    await vi.waitFor(() => expect(first.crossDevice.phase).toBe('confirm'))
+    first.crossDevice.keep()
     await vi.waitFor(() => expect(first.auth.status).toBe('signed-in'))
     const before = savedSession()!
 
@@ -132,6 +142,67 @@ describe('cross-device store: sign in with your phone (real server, phone over H
     await reloaded.auth.signOut()
     expect(reloaded.auth.status).toBe('idle')
     expect(savedSession()).toBeUndefined()
+  })
+
+  it('"No, this isn’t me": that account is signed out (auth.logout), nothing is kept, and "start again" gives a new code', async () => {
+    const other = listenAsAnotherTab()
+    try {
+      const { auth, crossDevice, ready } = openSignInPage(apiUrl)
+      await ready
+      await crossDevice.start()
+      const first = crossDevice.flow!
+      const phone = await openOnPhone(first.verificationUriComplete)
+      await phone.approve('Mallory Example')
+      await vi.waitFor(() => expect(crossDevice.phase).toBe('confirm'))
+      expect(crossDevice.asking?.name).toBe('Mallory Example')
+
+      crossDevice.refuse()
+      expect(crossDevice.phase).toBe('refusing')
+      await vi.waitFor(() => expect(crossDevice.phase).toBe('refused'))
+      expect(crossDevice.failure).toMatchObject({
+        code: 'client:cross_device_refused',
+        title: 'Not kept: that account was signed out on this device',
+        retry: 'start-again',
+      })
+      expect(crossDevice.asking).toBeUndefined()
+      expect(auth.status).toBe('idle')
+      expect(savedSession()).toBeUndefined()
+      expect(deviceFlowKeys()).toEqual([])
+      expect(other.tokens()).toHaveLength(0)
+      expect(auth.steps.slice(-3).map((step) => [step.action, step.status])).toEqual([
+        ['auth.complete', 'done'],
+        ['confirm(user)', 'failed'],
+        ['auth.logout', 'done'],
+      ])
+
+      await crossDevice.start()
+      expect(crossDevice.phase).toBe('waiting')
+      expect(crossDevice.flow?.userCode).not.toBe(first.userCode)
+    } finally {
+      other.close()
+    }
+  })
+
+  it('a reload before the answer drops the login: the next page load is signed out and resumes nothing', async () => {
+    const before = openSignInPage(apiUrl)
+    await before.ready
+    await before.crossDevice.start()
+    const first = before.crossDevice.flow!
+    const phone = await openOnPhone(first.verificationUriComplete)
+    await phone.approve('Eve Example')
+    await vi.waitFor(() => expect(before.crossDevice.phase).toBe('confirm'))
+    before.close()
+
+    const after = openSignInPage(apiUrl)
+    await after.ready
+    expect(after.auth.status).toBe('idle')
+    expect(savedSession()).toBeUndefined()
+    expect(deviceFlowKeys()).toEqual([])
+    expect(after.crossDevice.resume()).toBe(false)
+    await after.crossDevice.begin()
+    expect(after.crossDevice.phase).toBe('waiting')
+    expect(after.crossDevice.flow?.userCode).not.toBe(first.userCode)
+    expect(after.crossDevice.asking).toBeUndefined()
   })
 
   it('says "declined" when the phone declines, and "start again" gives a new code', async () => {
@@ -190,6 +261,8 @@ describe('cross-device store: sign in with your phone (real server, phone over H
 
     const phone = await openOnPhone(flow.verificationUriComplete)
     await phone.approve('Dorothy Vaughan')
+    await vi.waitFor(() => expect(after.crossDevice.phase).toBe('confirm'))
+    after.crossDevice.keep()
     await vi.waitFor(() => expect(after.auth.status).toBe('signed-in'))
     expect(after.auth.user?.name).toBe('Dorothy Vaughan')
   })
@@ -212,6 +285,8 @@ describe('cross-device store: sign in with your phone (real server, phone over H
       const phone = await openOnPhone(crossDevice.flow!.verificationUriComplete)
       await vi.waitFor(() => expect(crossDevice.phase).toBe('opened'), { timeout: 5_000 })
       await phone.approve('Annie Easley')
+      await vi.waitFor(() => expect(crossDevice.phase).toBe('confirm'), { timeout: 5_000 })
+      crossDevice.keep()
       await vi.waitFor(() => expect(auth.status).toBe('signed-in'), { timeout: 5_000 })
       expect(auth.user?.name).toBe('Annie Easley')
       expect(auth.steps.find((step) => step.action === 'status: approved')?.received?.via).toBe('auth.poll')

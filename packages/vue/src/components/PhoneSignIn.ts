@@ -14,12 +14,15 @@ const STATUS_TEXT: Record<CrossDeviceStatus, string> = {
  * Sign in with your phone: a QR code of the link and the code to type, the
  * live status (`role="status"`), and "Get a new code" after a refusal, a
  * decline or expiry. Resumes the flow this tab was waiting on before a
- * reload. Emits `signed-in` with the user. Unstyled; `data-test-id`s:
- * `phone-qr`, `phone-user-code`, `phone-link`, `phone-status`, `phone-restart`.
+ * reload. Emits `signed-in` with the user. With `confirm`, asks "Continue as
+ * …?" before the login is kept (the client's `confirm` option: a no signs that
+ * account out). Unstyled; `data-test-id`s: `phone-qr`, `phone-user-code`,
+ * `phone-link`, `phone-status`, `phone-restart`, `phone-confirm`,
+ * `phone-continue`, `phone-refuse`.
  *
  * @example
  * ```vue
- * <PhoneSignIn device-name="Kiosk in the hall" @signed-in="router.push('/')" />
+ * <PhoneSignIn device-name="Kiosk in the hall" confirm @signed-in="router.push('/')" />
  * ```
  */
 export const PhoneSignIn = defineComponent({
@@ -31,6 +34,12 @@ export const PhoneSignIn = defineComponent({
     deviceName: { type: String, default: undefined },
     /** `auto` (the stream, then polling) or `poll`. */
     transport: { type: String as PropType<'auto' | 'poll'>, default: 'auto' },
+    /**
+     * Ask "Continue as …?" before keeping the login the phone made, so that
+     * someone who saw the code cannot sign this device in as themselves
+     * unnoticed (recommended on shared screens). "No" signs that account out.
+     */
+    confirm: { type: Boolean, default: false },
   },
   emits: { 'signed-in': (user: User) => Boolean(user) },
   setup(props, { emit }) {
@@ -39,6 +48,8 @@ export const PhoneSignIn = defineComponent({
     const status = ref<CrossDeviceStatus>('pending')
     const qr = ref<string>()
     const failure = shallowRef<BoardingPassError>()
+    /** Who the phone signed in, while "Continue as …?" waits, and how to answer. */
+    const asking = shallowRef<{ user: User; answer: (yes: boolean) => void }>()
     let stopListening: (() => void) | undefined
 
     function follow(next: CrossDeviceSignIn): void {
@@ -55,6 +66,7 @@ export const PhoneSignIn = defineComponent({
       next.result.then(
         (user) => emit('signed-in', user),
         (error: BoardingPassError) => {
+          asking.value = undefined
           if (flow.value === next && error.reason !== 'cancelled') failure.value = error
         },
       )
@@ -66,12 +78,15 @@ export const PhoneSignIn = defineComponent({
       flow.value = undefined
       qr.value = undefined
       failure.value = undefined
+      asking.value = undefined
+      const confirm = props.confirm ? ask : undefined
       try {
-        const resumed = fresh ? undefined : bp.client.resumeCrossDevice({ transport: props.transport })
+        const resumed = fresh ? undefined : bp.client.resumeCrossDevice({ transport: props.transport, confirm })
         follow(
           resumed ??
             (await bp.client.startCrossDevice({
               transport: props.transport,
+              confirm,
               ...(props.provider ? { provider: props.provider } : {}),
               ...(props.deviceName ? { deviceName: props.deviceName } : {}),
             })),
@@ -79,6 +94,18 @@ export const PhoneSignIn = defineComponent({
       } catch (error) {
         failure.value = error as BoardingPassError
       }
+    }
+
+    function ask(user: User): Promise<boolean> {
+      return new Promise((resolve) => {
+        asking.value = {
+          user,
+          answer: (yes) => {
+            asking.value = undefined
+            resolve(yes)
+          },
+        }
+      })
     }
 
     onMounted(() => void start(false))
@@ -100,10 +127,23 @@ export const PhoneSignIn = defineComponent({
             ? STATUS_TEXT.denied
             : failure.value.reason === 'cross_device_expired'
               ? STATUS_TEXT.expired
-              : 'Signing in with your phone did not work.'
+              : failure.value.reason === 'cross_device_refused'
+                ? 'Not kept: that account was signed out on this device.'
+                : 'Signing in with your phone did not work.'
         return h('div', { role: 'alert', 'data-test-id': 'phone-failed', 'data-reason': failure.value.reason }, [
           h('p', text),
           restart,
+        ])
+      }
+      const question = asking.value
+      if (question) {
+        const { user, answer } = question
+        const who = user.name && user.email ? `${user.name} (${user.email})` : (user.name ?? user.email ?? user.id)
+        return h('div', { role: 'group', 'aria-labelledby': 'phone-confirm-question', 'data-test-id': 'phone-confirm' }, [
+          h('p', ['Your phone signed this device in as ', h('strong', who), ` with ${user.provider}.`]),
+          h('p', { id: 'phone-confirm-question' }, `Continue as ${user.email ?? user.name ?? user.id}?`),
+          h('button', { type: 'button', 'data-test-id': 'phone-continue', onClick: () => answer(true) }, 'Continue'),
+          h('button', { type: 'button', 'data-test-id': 'phone-refuse', onClick: () => answer(false) }, 'No, this isn’t me'),
         ])
       }
       if (!current) return h('p', { role: 'status', 'data-test-id': 'phone-status' }, 'Getting a code…')
