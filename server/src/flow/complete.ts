@@ -17,9 +17,10 @@ export const NODE_DIGEST: Record<HashMethod, string> = { sha256: 'sha256', sha38
  * Step 3: boarding takes both codes. The Server Code is taken from the store
  * atomically (exactly one of any concurrent redemptions gets it, on any
  * instance), so it is spent whether or not the Client Code matches; only a
- * matching Client Code opens a login.
+ * matching Client Code opens a login. With `jkt` (the key of the request's
+ * checked DPoP proof, v1.2) the tokens are bound to that key.
  */
-export async function completeFlow(services: Services, input: CompleteInput): Promise<TokenResponse> {
+export async function completeFlow(services: Services, input: CompleteInput, jkt?: string): Promise<TokenResponse> {
   const record = await services.store.serverCodes.take(secretKey(input.serverCode))
   if (!record) throw new AuthError('invalid_grant')
   const hash = createHash(NODE_DIGEST[record.hashMethod]).update(input.clientCode, 'ascii').digest('base64url')
@@ -27,7 +28,7 @@ export async function completeFlow(services: Services, input: CompleteInput): Pr
     services.logger.warn({ flowId: record.flowId }, 'client code did not match: server code spent')
     throw new AuthError('invalid_grant')
   }
-  const tokens = await openLogin(services, record.user)
+  const tokens = await openLogin(services, record.user, jkt)
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
   return tokens.response
 }

@@ -16,6 +16,7 @@ import { completeFlow } from '../flow/complete.js'
 import { startCrossDeviceFlow } from '../flow/cross-device/start.js'
 import { pollFlow, readFlowStatus, watchFlow } from '../flow/cross-device/status.js'
 import { startFlow } from '../flow/start.js'
+import { bindingKey } from '../session/dpop.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
@@ -59,11 +60,11 @@ export const authRouter = router({
    */
   complete: limitedProcedure('complete')
     .input(completeInput)
-    .mutation(({ ctx, input }) => completeFlow(ctx.services, input)),
+    .mutation(async ({ ctx, input }) => completeFlow(ctx.services, input, await bindingKey(ctx.services, ctx))),
 
   refresh: limitedProcedure('refresh')
     .input(refreshInput)
-    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken)),
+    .mutation(async ({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken, await bindingKey(ctx.services, ctx))),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)

@@ -34,6 +34,8 @@ export interface Store {
   readonly linkTokens: Table<LinkTokenRecord>
   /** Marks of recent `auth.poll` calls, to hold clients to the interval. Keyed by flowId. */
   readonly polls: Table<number>
+  /** DPoP proofs already used, by SHA-256 of key thumbprint and `jti` (RFC 9449 §11.1), for the `iat` window. */
+  readonly dpopProofs: Table<number>
   /** The node-redis client, when the store is Redis (shared with the rate limiter). */
   readonly redisClient?: unknown
   /** Resolves when the backend answers; rejects otherwise. */
@@ -67,10 +69,12 @@ export async function createStore(options: { redisUrl?: string; maxPendingFlows:
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
   // Logins, refresh tokens and keys: a cache of their own, bounded as well.
   const durable = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  return assemble('memory', pending, durable)
+  // Used DPoP proofs apart as well: a flood of them evicts neither pending flows nor logins.
+  const proofs = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
+  return assemble('memory', pending, durable, proofs)
 }
 
-function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Store {
+function assemble(kind: Store['kind'], pending: Backend, durable: Backend, proofs: Backend = durable): Store {
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -85,6 +89,7 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
     })
   const pendingKeyv = keyvFor(pending)
   const durableKeyv = pending === durable ? pendingKeyv : keyvFor(durable)
+  const proofsKeyv = proofs === durable ? durableKeyv : keyvFor(proofs)
   return {
     kind,
     redisClient: durable.redisClient,
@@ -98,10 +103,12 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend): Stor
     linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs),
     linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs),
     polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs),
+    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()
       if (durable !== pending) await durable.close()
+      if (proofs !== durable && proofs !== pending) await proofs.close()
     },
   }
 }
