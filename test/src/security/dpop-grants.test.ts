@@ -126,7 +126,7 @@ describe('DPoP at auth.complete and auth.refresh (two instances, real Redis)', (
     const privateJwk = await jose.exportJWK(key.privateKey)
     const withPrivate = await dpopProof(key, { htm: 'POST', htu: completeUrl }, { jwk: privateJwk })
     const hs = await new jose.SignJWT({ htm: 'POST', htu: completeUrl, iat: Math.floor(Date.now() / 1000), jti: 'x' })
-      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: { kty: 'oct', k: 'c2VjcmV0' } })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: { kty: 'oct', k: 'c2VjcmV0' } as never })
       .sign(new TextEncoder().encode('secret'))
     const first = await complete(withPrivate)
     expectRefusal(first.response, 'invalid_request')
