@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { initTRPC } from '@trpc/server'
 import { createHTTPServer } from '@trpc/server/adapters/standalone'
@@ -6,7 +6,8 @@ import { isBoardingPassError } from '@boarding-pass/verify'
 import { requireAccessToken, type RequireAccessTokenOptions } from '@boarding-pass/verify/trpc'
 import { OrderBook, parsePlaceOrder } from './orders.js'
 
-const t = initTRPC.context<{ headers: IncomingHttpHeaders }>().create({
+// The request itself: a DPoP-bound token's proof names its method and URL.
+const t = initTRPC.context<{ req: IncomingMessage }>().create({
   // The client learns the contract's reason and nothing else: no stack, no cause.
   errorFormatter: ({ shape, error }) => ({
     message: shape.message,
@@ -52,7 +53,7 @@ export async function startOrdersService(options: OrdersServiceOptions): Promise
   const server = createHTTPServer({
     basePath: '/trpc/',
     router: createOrdersRouter(auth),
-    createContext: ({ req }) => ({ headers: req.headers }),
+    createContext: ({ req }) => ({ req }),
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
