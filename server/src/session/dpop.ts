@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto'
-import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify, type JWK } from 'jose'
+import {
+  EmbeddedJWK,
+  calculateJwkThumbprint,
+  jwtVerify,
+  type CryptoKey,
+  type FlattenedJWSInput,
+  type JWK,
+  type JWSHeaderParameters,
+} from 'jose'
+import { LRUCache } from 'lru-cache'
 import type { Reason } from '@boarding-pass/shared'
 import { AuthError } from '../errors.js'
 import type { Services } from '../services.js'
@@ -42,6 +51,29 @@ export class DpopError extends AuthError {
   }
 }
 
+/**
+ * Public keys already imported from a proof's `jwk` header, with their
+ * thumbprint, by the header's exact `alg` and `jwk` text: a client signs every
+ * call with the same key, and importing it (Web Crypto) is about half the cost
+ * of a check. A hit is the key EmbeddedJWK made from exactly that JWK; the
+ * signature is still verified on every proof.
+ */
+const importedKeys = new LRUCache<string, { key: Promise<CryptoKey>; jkt: Promise<string> }>({ max: 10_000 })
+
+function importedKey(header: JWSHeaderParameters, token: FlattenedJWSInput) {
+  const id = `${String(header.alg)}\u0000${JSON.stringify(header.jwk)}`
+  let entry = importedKeys.get(id)
+  if (!entry) {
+    const key = EmbeddedJWK(header, token)
+    entry = { key, jkt: key.then(() => calculateJwkThumbprint(header.jwk as JWK, 'sha256')) }
+    // A JWK that does not import is not remembered.
+    key.catch(() => importedKeys.delete(id))
+    entry.jkt.catch(() => undefined)
+    importedKeys.set(id, entry)
+  }
+  return entry
+}
+
 /** The request a proof must be for. */
 export interface DpopRequest {
   /** The `DPoP` header's value (Node joins repeated headers with ", ", which no JWS contains). */
@@ -78,11 +110,18 @@ export async function checkDpopProof(services: Services, request: DpopRequest, r
   if (!proof) throw refuse('A DPoP proof is required.')
   if (proof.length > MAX_PROOF_LENGTH) throw refuse('The DPoP proof is malformed.')
   let payload: Record<string, unknown>
-  let jwk: JWK
+  let jkt: Promise<string> | undefined
   try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS })
+    const verified = await jwtVerify(
+      proof,
+      (header, token) => {
+        const entry = importedKey(header, token)
+        jkt = entry.jkt
+        return entry.key
+      },
+      { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS },
+    )
     payload = verified.payload
-    jwk = verified.protectedHeader.jwk as JWK
   } catch {
     throw refuse('The DPoP proof is malformed or its signature does not verify.')
   }
@@ -100,14 +139,14 @@ export async function checkDpopProof(services: Services, request: DpopRequest, r
   if (request.accessToken !== undefined && ath !== accessTokenHash(request.accessToken)) {
     throw refuse('The DPoP proof does not cover this access token (ath).')
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256')
-  if (request.jkt !== undefined && jkt !== request.jkt) throw refuse('The DPoP proof is signed by another key.')
+  const thumbprint = await jkt!
+  if (request.jkt !== undefined && thumbprint !== request.jkt) throw refuse('The DPoP proof is signed by another key.')
   // Unique per key (RFC 9449 §11.1); hashed so the key's length is fixed whatever the client sent.
-  const marker = createHash('sha256').update(jkt).update('\u0000').update(jti).digest('base64url')
+  const marker = createHash('sha256').update(thumbprint).update('\u0000').update(jti).digest('base64url')
   if (!(await services.store.dpopProofs.putIfAbsent(marker, 1, JTI_TTL_MS))) {
     throw refuse('The DPoP proof was already used (jti).')
   }
-  return jkt
+  return thumbprint
 }
 
 /** `ath`: base64url SHA-256 of the access token (RFC 9449 §4.2). */
