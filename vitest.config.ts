@@ -25,6 +25,42 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          name: 'client',
+          include: ['packages/client/test/**/*.test.ts'],
+          exclude: ['packages/client/test/browser/**'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Components and the router in happy-dom, against a real Boarding Pass the global setup starts outside it.
+        resolve: { conditions: ['@boarding-pass/source', 'module', 'browser', 'development|production'] },
+        test: {
+          name: 'vue',
+          include: ['packages/vue/test/**/*.test.ts'],
+          environment: 'happy-dom',
+          globalSetup: ['packages/vue/test/global-setup.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'client-browser',
+          include: ['packages/client/test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'integration',
           include: ['test/src/integration/**/*.test.ts'],
           environment: 'node',

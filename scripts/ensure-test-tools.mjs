@@ -1,6 +1,8 @@
 // Makes sure the programs the tests drive are on this machine: redis-server (the
 // tests start their own), Debian's Chromium (playwright-core cannot download
-// browsers here) and PyJWT for /usr/bin/python3 (a Python service verifying tokens). Installs them with apt-get when missing and possible.
+// browsers here), PyJWT for /usr/bin/python3 (a Python service verifying tokens),
+// and nginx and openssl (the reverse-proxy test). Installs them with apt-get when
+// missing and possible.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
@@ -8,6 +10,9 @@ const needs = [
   { bin: 'redis-server', pkg: 'redis-server', found: () => which('redis-server') },
   { bin: 'chromium', pkg: 'chromium', found: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { bin: 'python3 -c "import jwt"', pkg: 'python3-jwt', found: () => runs('/usr/bin/python3', ['-c', 'import jwt']) },
+  // The reverse-proxy test runs deploy/nginx.conf with Debian's nginx and makes its certificate with openssl.
+  { bin: 'nginx', pkg: 'nginx', found: () => which('nginx') || existsSync('/usr/sbin/nginx') },
+  { bin: 'openssl', pkg: 'openssl', found: () => which('openssl') },
 ]
 const missing = needs.filter((need) => !need.found())
 if (missing.length === 0) process.exit(0)

@@ -5,6 +5,8 @@ import { FlowEvents } from './flow/cross-device/events.js'
 import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
+import { createMetrics } from './metrics/index.js'
+import { startMetricsServer, type MetricsServer } from './metrics/server.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
 import type { Services } from './services.js'
@@ -21,6 +23,8 @@ export interface App {
   server: Server
   /** Where it listens, e.g. `http://127.0.0.1:3000`. */
   address: string
+  /** Where `GET /metrics` answers, e.g. `http://127.0.0.1:9464`, when METRICS_PORT is set. */
+  metricsAddress?: string
   close(): Promise<void>
 }
 
@@ -47,7 +51,16 @@ const DRAIN_GRACE_MS = 5_000
 export async function startApp(settings: Settings, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(settings.logLevel, options.logDestination)
   const now = options.now ?? Date.now
-  const store = await createStore({ redisUrl: settings.redisUrl, maxPendingFlows: settings.maxPendingFlows })
+  const metrics = createMetrics({ processMetrics: settings.metricsPort !== undefined })
+  const store = await createStore({
+    redisUrl: settings.redisUrl,
+    maxPendingFlows: settings.maxPendingFlows,
+    maxLogins: settings.maxLogins,
+    observe: (table, op, seconds, failed) => {
+      metrics.storeLatency.observe({ table, op }, seconds)
+      if (failed) metrics.storeErrors.inc({ table, op })
+    },
+  })
 
   const keys = new KeyRing(store, {
     alg: settings.signingAlg,
@@ -55,6 +68,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     accessTokenTtl: settings.accessTokenTtl,
     now,
     encryption: settings.keyEncryption && new KeyEncryption(settings.keyEncryption.current, settings.keyEncryption.previous),
+    onRotation: () => metrics.keyRotations.inc(),
   })
   if (store.kind === 'redis' && !settings.keyEncryption) {
     logger.warn(
@@ -114,10 +128,15 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
       : [],
   )
 
-  const limits = new RateLimits(store, settings.rateLimits)
+  const limits = new RateLimits(
+    store,
+    settings.rateLimits,
+    (name) => metrics.rateLimited.inc({ limiter: name }),
+    (op) => metrics.storeErrors.inc({ table: 'rl', op }),
+  )
   const flowEvents = new FlowEvents(logger)
   if (store.redisClient) await flowEvents.useRedis(store.redisClient)
-  const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, now }
+  const services: Services = { settings, store, providers, keys, accessTokens, limits, flowEvents, logger, metrics, now }
   let draining = false
   const server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
@@ -135,6 +154,18 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const { port } = server.address() as AddressInfo
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host
   const address = `http://${host}:${port}`
+  let metricsServer: MetricsServer | undefined
+  if (settings.metricsPort !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort }).catch(
+      async (error: unknown) => {
+        // Not started after all: release the public port and the store before failing.
+        await new Promise((resolve) => server.close(resolve))
+        await flowEvents.close()
+        await store.close()
+        throw new Error(`METRICS_PORT ${settings.metricsPort}: ${error instanceof Error ? error.message : String(error)}`)
+      },
+    )
+  }
 
   void providers.warmUp((id, error) =>
     logger.warn({ provider: id, err: error }, 'provider discovery failed; retried on first use'),
@@ -174,6 +205,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
     services,
     server,
     address,
+    metricsAddress: metricsServer?.address,
     /** Stops taking connections, lets requests in flight finish, then closes the store. */
     async close() {
       draining = true
@@ -185,6 +217,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
         // Long-lived streams (auth.watch) are not "in flight": end them after a short grace.
         setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS).unref()
       })
+      await metricsServer?.close()
       await flowEvents.close()
       await store.close()
     },

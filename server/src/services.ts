@@ -1,6 +1,7 @@
 import type { FlowEvents } from './flow/cross-device/events.js'
 import type { RateLimits } from './limits/rate-limits.js'
 import type { Logger } from './logger.js'
+import type { Metrics } from './metrics/index.js'
 import type { ProviderRegistry } from './providers/registry.js'
 import type { Settings } from './settings.js'
 import type { Store } from './store/index.js'
@@ -21,6 +22,8 @@ export interface Services {
   /** Wakes cross-device watchers on every instance. */
   flowEvents: FlowEvents
   logger: Logger
+  /** Prometheus instruments (exposed on METRICS_PORT when set; tests read them directly). */
+  metrics: Metrics
   /** Milliseconds since the epoch; injected so expiry is tested without sleeping. */
   now: () => number
 }

@@ -48,6 +48,8 @@ export interface Settings {
   crossDeviceTtl: number
   /** Most pending flows (and unredeemed Server Codes) the in-process store holds. */
   maxPendingFlows: number
+  /** Most signed-in logins the in-process store holds; past it new logins are refused (`store_unavailable`). */
+  maxLogins: number
   /** Directory of the built SPA; unset: nothing served besides the API. */
   webRoot?: string
   /** Browser origins allowed to call the API cross-origin (CORS). */
@@ -62,6 +64,8 @@ export interface Settings {
    * `previous` (`AUTH_KEY_ENCRYPTION_KEY_PREVIOUS`) only opens keys while the encryption key is rotated.
    */
   keyEncryption?: { current: Buffer; previous?: Buffer }
+  /** Port of the Prometheus `/metrics` listener (on HOST, never the public port); unset: no metrics listener. */
+  metricsPort?: number
 }
 
 /** A setting that is missing or malformed: names the variable and why. */
@@ -124,6 +128,7 @@ const baseSchema = z.object({
   AUTH_SIGNING_KEY_ROTATION: seconds(7 * 86_400, 365 * 86_400),
   AUTH_CROSS_DEVICE_TTL: seconds(300, 600),
   AUTH_MAX_PENDING_FLOWS: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  AUTH_MAX_LOGINS: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
   WEB_ROOT: z.string().optional(),
   AUTH_CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
@@ -131,6 +136,12 @@ const baseSchema = z.object({
   TRPC_FAST_PATH: z.enum(['on', 'off']).default('on'),
   AUTH_KEY_ENCRYPTION_KEY: z.string().optional(),
   AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be at most 65535'))
+    .optional(),
 })
 
 /** How to make a key-encryption key, for the error that asks for one. */
@@ -190,6 +201,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       message: 'is required when NODE_ENV=production (the development provider never runs in production)',
     })
   }
+  if (base.METRICS_PORT !== undefined && base.METRICS_PORT === base.PORT && base.PORT !== 0) {
+    problems.push({ variable: 'METRICS_PORT', message: 'must differ from PORT (metrics are never on the public port)' })
+  }
   if (production && !publicUrl.startsWith('https://')) {
     problems.push({ variable: 'PUBLIC_URL', message: 'must be https:// when NODE_ENV=production' })
   }
@@ -239,12 +253,14 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     signingKeyRotation: base.AUTH_SIGNING_KEY_ROTATION,
     crossDeviceTtl: base.AUTH_CROSS_DEVICE_TTL,
     maxPendingFlows: base.AUTH_MAX_PENDING_FLOWS,
+    maxLogins: base.AUTH_MAX_LOGINS,
     webRoot: base.WEB_ROOT,
     corsOrigins,
     trustProxyHops: base.TRUST_PROXY_HOPS,
     rateLimits: { enabled: base.AUTH_RATE_LIMITS === 'on', overrides },
     fastPath: base.TRPC_FAST_PATH === 'on',
     keyEncryption,
+    metricsPort: base.METRICS_PORT,
   }
 }
 

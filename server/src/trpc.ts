@@ -53,27 +53,43 @@ function toWireError(cause: unknown) {
  * middleware that does this along with its own check (every middleware layer
  * costs an object spread per call on the hot path).
  */
-async function mapReasons<R extends { ok: boolean; error?: { cause?: unknown } }>(run: () => Promise<R>): Promise<R> {
+async function mapReasons<R extends { ok: boolean; error?: { cause?: unknown } }>(
+  ctx: Context,
+  path: string,
+  run: () => Promise<R>,
+): Promise<R> {
   let result: R
   try {
     result = await run()
   } catch (cause) {
-    throw toWireError(cause) ?? cause
+    const wire = toWireError(cause) ?? cause
+    countRefusal(ctx, path, wire)
+    throw wire
   }
-  const wire = result.ok ? undefined : toWireError(result.error?.cause)
+  if (result.ok) return result
+  const wire = toWireError(result.error?.cause)
+  countRefusal(ctx, path, wire ?? result.error)
   if (wire) throw wire
   return result
+}
+
+/** One refusal in `bp_flows_refused_total`, by procedure and contract reason (`internal` for a failure that has none). */
+function countRefusal(ctx: Context, path: string, error: unknown): void {
+  const cause = (error as { cause?: unknown } | undefined)?.cause
+  const code = (error as { code?: TRPCError['code'] } | undefined)?.code
+  const reason = cause instanceof AuthError ? cause.reason : ((code && REASON_FOR_CODE[code]) ?? 'internal')
+  ctx.services.metrics.flowsRefused.inc({ step: path, reason })
 }
 
 export const router = t.router
 
 /** A procedure anyone may call. */
-export const publicProcedure = t.procedure.use(({ next }) => mapReasons(() => next()))
+export const publicProcedure = t.procedure.use(({ ctx, path, next }) => mapReasons(ctx, path, () => next()))
 
 /** A procedure anyone may call, counted against the caller's address for limit `name` (refused as `rate_limited`). */
 export function limitedProcedure(name: LimitName) {
-  return t.procedure.use(({ ctx, next }) =>
-    mapReasons(async () => {
+  return t.procedure.use(({ ctx, path, next }) =>
+    mapReasons(ctx, path, async () => {
       await ctx.services.limits.consume(name, ctx.clientIp)
       return next()
     }),
@@ -84,8 +100,8 @@ export function limitedProcedure(name: LimitName) {
  * A procedure that needs `Authorization: Bearer <access token>` of a live login
  * (or, for a DPoP-bound token, `DPoP <token>` with a proof); adds `ctx.login`.
  */
-export const authedProcedure = t.procedure.use(({ ctx, next }) =>
-  mapReasons(async () => {
+export const authedProcedure = t.procedure.use(({ ctx, path, next }) =>
+  mapReasons(ctx, path, async () => {
     const login = await authenticate(ctx.services, ctx)
     return next({ ctx: { login } })
   }),

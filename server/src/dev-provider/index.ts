@@ -52,7 +52,16 @@ export interface DevProvider {
  * configuration, and plays the third-party provider in tests. Never for
  * production: anyone can be anyone.
  */
-export function createDevProvider(options: { issuer: string; clients: DevClient[]; title?: string }): DevProvider {
+export function createDevProvider(options: {
+  issuer: string
+  clients: DevClient[]
+  title?: string
+  /**
+   * What `email_verified` says of every account's email (default true). Tests
+   * set false to play a provider that vouches for no address.
+   */
+  emailVerified?: boolean
+}): DevProvider {
   const issuer = options.issuer.replace(/\/+$/, '')
   const mountPath = new URL(issuer).pathname.replace(/\/+$/, '')
   const profiles = new Map<string, { name: string; email: string }>()
@@ -82,7 +91,7 @@ export function createDevProvider(options: { issuer: string; clients: DevClient[
           name: profile.name,
           preferred_username: accountId,
           email: profile.email,
-          email_verified: true,
+          email_verified: options.emailVerified ?? true,
         }),
       }
     },

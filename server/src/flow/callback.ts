@@ -26,6 +26,7 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
   const flow = await store.flows.take(state)
   if (!flow || flow.expiresAt <= now()) {
     logger.info({ flowId: flow ? (flow.deviceFlowId ?? state) : undefined }, 'callback for no live flow')
+    services.metrics.flowsRefused.inc({ step: 'callback', reason: 'unknown_flow' })
     return { kind: 'unknown_flow' }
   }
   // Redirect mode: the state is the flowId. Cross-device: the leg's own id, pointing at the flow.
@@ -40,6 +41,7 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
   const crossDevice = flow.mode === 'cross-device'
   const fail = async (reason: CallbackError, detail: string): Promise<CallbackOutcome> => {
     logger.info({ flowId, provider: flow.provider, reason, detail }, 'provider leg failed')
+    services.metrics.flowsRefused.inc({ step: 'callback', reason })
     if (!crossDevice) return back({ error: reason })
     await setFlowStatus(services, flowId, { status: 'denied' })
     return { kind: 'device_failed', reason }
@@ -54,9 +56,11 @@ export async function finishProviderLeg(services: Services, callbackUrl: URL): P
     throw error
   }
   const serverCode = randomSecret(32)
+  // Cross-device: the name the waiting device gave itself goes with the login it opens (auth.sessions shows it).
+  const deviceName = crossDevice ? (await store.deviceFlows.get(flowId))?.deviceName : undefined
   await store.serverCodes.put(
     secretKey(serverCode),
-    { flowId, clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, user },
+    { flowId, clientCodeHash: flow.clientCodeHash, hashMethod: flow.hashMethod, user, ...(deviceName ? { deviceName } : {}) },
     settings.serverCodeTtl * 1000,
   )
   logger.info({ flowId, provider: flow.provider }, 'provider leg done, server code issued')

@@ -3,7 +3,7 @@ import { timingSafeEqual, type CompleteInput, type HashMethod, type TokenRespons
 import { AuthError } from '../errors.js'
 import type { Services } from '../services.js'
 import { secretKey } from '../tokens/secrets.js'
-import { openLogin } from '../session/login.js'
+import { openLogin, type LoginClient } from '../session/login.js'
 
 /**
  * node:crypto's names for the hash methods. The server hashes with node:crypto
@@ -17,10 +17,10 @@ export const NODE_DIGEST: Record<HashMethod, string> = { sha256: 'sha256', sha38
  * Step 3: boarding takes both codes. The Server Code is taken from the store
  * atomically (exactly one of any concurrent redemptions gets it, on any
  * instance), so it is spent whether or not the Client Code matches; only a
- * matching Client Code opens a login. With `jkt` (the key of the request's
- * checked DPoP proof, v1.2) the tokens are bound to that key.
+ * matching Client Code opens a login. With `client.jkt` (the key of the
+ * request's checked DPoP proof, v1.2) the tokens are bound to that key.
  */
-export async function completeFlow(services: Services, input: CompleteInput, jkt?: string): Promise<TokenResponse> {
+export async function completeFlow(services: Services, input: CompleteInput, client: LoginClient = {}): Promise<TokenResponse> {
   const record = await services.store.serverCodes.take(secretKey(input.serverCode))
   if (!record) throw new AuthError('invalid_grant')
   const hash = createHash(NODE_DIGEST[record.hashMethod]).update(input.clientCode, 'ascii').digest('base64url')
@@ -28,7 +28,8 @@ export async function completeFlow(services: Services, input: CompleteInput, jkt
     services.logger.warn({ flowId: record.flowId }, 'client code did not match: server code spent')
     throw new AuthError('invalid_grant')
   }
-  const tokens = await openLogin(services, record.user, jkt)
+  const tokens = await openLogin(services, record.user, { ...client, deviceName: record.deviceName })
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
+  services.metrics.flowsCompleted.inc({ provider: record.user.provider })
   return tokens.response
 }

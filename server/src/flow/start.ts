@@ -29,6 +29,7 @@ export async function startFlow(services: Services, input: RedirectStartInput): 
     redirectUri: input.redirectUri,
   })
   logger.info({ flowId, provider: provider.id }, 'flow started')
+  services.metrics.flowsStarted.inc({ mode: 'redirect', provider: provider.id })
   return { flowId, authorizationUrl: authorizationUrl.href, expiresAt: new Date(expiresAt).toISOString() }
 }
 

@@ -35,14 +35,18 @@ export const SPA_CSP = [
 export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
 
 /**
- * Pages another component renders (the development provider's): no script, no
- * framing. No `form-action`, so its forms may still end in a redirect to the app.
+ * Pages another component renders (the development provider's): no framing, and
+ * no script but the provider's own. No `form-action`, so its forms may still end
+ * in a redirect to the app. `script-src 'self'` is there for oidc-provider: given a
+ * `script-src`, it adds the hash of the one inline script it writes (the form it
+ * submits itself, e.g. when two tabs finish their logins at once), and nothing else
+ * inline runs.
  *
  * @example
  * res.setHeader('content-security-policy', FOREIGN_PAGE_CSP)
  */
 export const FOREIGN_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
 
 /** Server-rendered pages: no script at all, their one inline stylesheet, forms to this origin and the providers. */
 export function pageCsp(formTargets: string[] = []): string {

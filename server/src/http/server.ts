@@ -11,6 +11,7 @@ import { handleCallback } from './callback-route.js'
 import { untrustedProxyWarning } from './client-address.js'
 import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
+import { timeRequest } from '../metrics/http.js'
 import { page } from './html.js'
 import { sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStandardsRoutes } from './standards-routes.js'
@@ -33,6 +34,7 @@ export function createRequestHandler(
   const handleStandards = createStandardsRoutes(services)
   const warnUntrustedProxy = untrustedProxyWarning(logger, settings.trustProxyHops)
   const gateStream = createStreamGate(services)
+  const procedureNames = new Set(Object.keys(appRouter._def.procedures))
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setBaseHeaders(res, { hsts })
@@ -103,6 +105,7 @@ export function createRequestHandler(
   }
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {
+    timeRequest(services.metrics, procedureNames, req, res)
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error, path: (req.url ?? '').split('?')[0] }, 'request failed')
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' })

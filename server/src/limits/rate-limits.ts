@@ -16,8 +16,12 @@ export const LIMITS = {
   complete: { points: 60, duration: 60 },
   /** `auth.refresh` per client address. */
   refresh: { points: 120, duration: 60 },
-  /** `auth.refresh` per login. */
-  refreshLogin: { points: 20, duration: 60 },
+  /**
+   * Failed `auth.refresh` calls per client address. Never counted on the login
+   * id a token names: that id is the public `sid` of every access token, and a
+   * count anyone can spend on it locks its owner out (issue 13 item 3).
+   */
+  refreshFailure: { points: 20, duration: 60 },
   /** `GET /auth/callback` per client address. */
   callback: { points: 60, duration: 60 },
   /** `GET /auth/callback` per flow (its `state`). */
@@ -53,6 +57,13 @@ export class RateLimits {
   constructor(
     store: Store,
     private readonly settings: { enabled: boolean; overrides: Partial<Record<LimitName, LimitSetting>> },
+    /** Told of every call a limiter refuses (for the metrics). */
+    private readonly onLimited?: (name: LimitName) => void,
+    /**
+     * Told of every limiter call the store failed (for `bp_store_errors_total`): with limits on,
+     * a limited procedure's first store call is its limiter's, so an outage shows up here first.
+     */
+    private readonly onStoreError?: (op: 'consume' | 'get') => void,
   ) {
     this.timeoutMs = store.redisClient ? STORE_TIMEOUT_MS : undefined
     if (!settings.enabled) return
@@ -86,9 +97,31 @@ export class RateLimits {
       await withDeadline(limiter.consume(key), this.timeoutMs)
     } catch (result) {
       if (result instanceof RateLimiterRes) {
+        this.onLimited?.(name)
         throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
       }
+      this.onStoreError?.('consume')
       throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })
+    }
+  }
+
+  /**
+   * Refuses with `rate_limited` when `key` has already used up limit `name`,
+   * without counting this attempt: for limits counted only on failure (call
+   * {@link consume} once the attempt has failed).
+   */
+  async refuseIfExhausted(name: LimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name)
+    if (!limiter) return
+    let result: RateLimiterRes | null
+    try {
+      result = await withDeadline(limiter.get(key), this.timeoutMs)
+    } catch (error) {
+      this.onStoreError?.('get')
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
+    }
+    if (result && result.consumedPoints >= limiter.points) {
+      throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
     }
   }
 }

@@ -8,6 +8,9 @@ import {
   logoutOutput,
   providersOutput,
   refreshInput,
+  revokeSessionInput,
+  revokeSessionOutput,
+  sessionsOutput,
   startInput,
   startOutput,
   type User,
@@ -16,10 +19,12 @@ import { completeFlow } from '../flow/complete.js'
 import { startCrossDeviceFlow } from '../flow/cross-device/start.js'
 import { pollFlow, readFlowStatus, watchFlow } from '../flow/cross-device/status.js'
 import { startFlow } from '../flow/start.js'
+import { countOpen } from '../metrics/http.js'
 import { bindingKey } from '../session/dpop.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
+import { listSessions, revokeSession } from '../session/sessions.js'
 import { authedProcedure, limitedProcedure, publicProcedure, router } from '../trpc.js'
 
 /**
@@ -44,7 +49,7 @@ export const authRouter = router({
     .input(flowStatusInput)
     .subscription(async ({ ctx, input, signal }) => {
       await readFlowStatus(ctx.services, input.flowId)
-      return watchFlow(ctx.services, input.flowId, signal)
+      return countOpen(ctx.services.metrics.watchStreams, watchFlow(ctx.services, input.flowId, signal))
     }),
 
   /** v1.1: the same, once, for clients that cannot hold a stream; no faster than `interval`. */
@@ -60,16 +65,24 @@ export const authRouter = router({
    */
   complete: limitedProcedure('complete')
     .input(completeInput)
-    .mutation(async ({ ctx, input }) => completeFlow(ctx.services, input, await bindingKey(ctx.services, ctx))),
+    .mutation(async ({ ctx, input }) =>
+      completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }),
+    ),
 
   refresh: limitedProcedure('refresh')
     .input(refreshInput)
-    .mutation(async ({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken, await bindingKey(ctx.services, ctx))),
+    .mutation(async ({ ctx, input }) =>
+      refreshLogin(ctx.services, input.refreshToken, {
+        ip: ctx.clientIp,
+        userAgent: ctx.userAgent,
+        jkt: await bindingKey(ctx.services, ctx),
+      }),
+    ),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)
     .output(logoutOutput)
-    .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken)),
+    .mutation(({ ctx, input }) => logout(ctx.services, input.refreshToken, input.scope)),
 
   /** RFC 7662 in spirit: is this access token good right now? `{ active: false }` or its claims and user. */
   introspect: limitedProcedure('introspect')
@@ -78,4 +91,13 @@ export const authRouter = router({
     .mutation(({ ctx, input }) => introspectToken(ctx.services, input.token)),
 
   me: authedProcedure.query(({ ctx }): User => ctx.login.user),
+
+  /** v1.2: the caller's live sessions, newest first. */
+  sessions: authedProcedure.output(sessionsOutput).query(({ ctx }) => listSessions(ctx.services, ctx.login)),
+
+  /** v1.2: ends one of the caller's sessions on every instance. */
+  revokeSession: authedProcedure
+    .input(revokeSessionInput)
+    .output(revokeSessionOutput)
+    .mutation(({ ctx, input }) => revokeSession(ctx.services, ctx.login, input.sessionId)),
 })

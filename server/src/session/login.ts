@@ -1,6 +1,8 @@
 import type { TokenResponse, User } from '@boarding-pass/shared'
 import type { Services } from '../services.js'
+import { StoreFullError, type LoginRecord } from '../store/index.js'
 import { randomSecret, secretKey } from '../tokens/secrets.js'
+import { indexLogin, unindexLogins } from './session-index.js'
 
 /** What follows the login id in a refresh token bound to a DPoP key (v1.2). */
 const BOUND_MARK = 'dpop.'
@@ -20,18 +22,43 @@ export function parseRefreshToken(token: string): { loginId: string; key: string
   return { loginId: token.slice(0, dot), key: secretKey(token), bound: token.startsWith(BOUND_MARK, dot + 1) }
 }
 
-/** Opens a login for `user`: stores it and issues its first token pair (bound to DPoP key `jkt` when given). */
+/** What the client that completes a login says of itself (shown in `auth.sessions`). */
+export interface LoginClient {
+  userAgent?: string
+  deviceName?: string
+  /** v1.2: the key of the request's checked DPoP proof; the tokens are bound to it. */
+  jkt?: string
+}
+
+/** Longest User-Agent kept with a login. */
+const MAX_USER_AGENT_LENGTH = 256
+
+/** Opens a login for `user`: stores it, indexes it under the user, and issues its first token pair. */
 export async function openLogin(
   services: Services,
   user: User,
-  jkt?: string,
+  client: LoginClient = {},
 ): Promise<{ loginId: string; response: TokenResponse }> {
   const loginId = randomSecret(16)
+  const now = services.now()
+  const login: LoginRecord = { user, createdAt: now, lastUsedAt: now }
+  if (client.userAgent) login.userAgent = client.userAgent.slice(0, MAX_USER_AGENT_LENGTH)
+  if (client.deviceName) login.deviceName = client.deviceName
   // Written together with the first refresh token (one round trip to Redis, pipelined).
   const [, response] = await Promise.all([
-    services.store.logins.put(loginId, { user, createdAt: services.now() }, services.settings.refreshTokenTtl * 1000),
-    issueTokens(services, loginId, user, jkt),
+    services.store.logins.put(loginId, login, services.settings.refreshTokenTtl * 1000).catch((error: unknown) => {
+      // In-process only: no room for another login. Refused (store_unavailable), never by evicting someone.
+      if (error instanceof StoreFullError) {
+        services.logger.warn({ kind: error.kind }, 'login refused: the in-process store is full (AUTH_MAX_LOGINS)')
+      }
+      throw error
+    }),
+    issueTokens(services, loginId, user, client.jkt),
   ])
+  // The index entry only once the login exists (see session-index.ts); past the cap, the idlest sessions end.
+  for (const idle of await indexLogin(services, loginId, login)) {
+    await revokeLogin(services, idle, 'session cap reached', user.id)
+  }
   return { loginId, response }
 }
 
@@ -49,8 +76,14 @@ export async function issueTokens(services: Services, loginId: string, user: Use
   return { accessToken, tokenType: jkt ? 'DPoP' : 'Bearer', expiresIn: services.accessTokens.ttl, refreshToken, user }
 }
 
-/** Ends a login: its refresh tokens stop working and its access tokens are refused from now on. */
-export async function revokeLogin(services: Services, loginId: string, why: string): Promise<void> {
+/**
+ * Ends a login: its refresh tokens stop working and its access tokens are
+ * refused from now on, on every instance (each check reads the login record).
+ * Its entry leaves the user's session index after the record is gone.
+ */
+export async function revokeLogin(services: Services, loginId: string, why: string, userId?: string): Promise<void> {
+  const owner = userId ?? (await services.store.logins.get(loginId))?.user.id
   await services.store.logins.delete(loginId)
+  if (owner) await unindexLogins(services, owner, [loginId])
   services.logger.info({ loginId, why }, 'login revoked')
 }

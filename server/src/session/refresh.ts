@@ -2,21 +2,44 @@ import type { TokenResponse } from '@boarding-pass/shared'
 import { AuthError } from '../errors.js'
 import type { Services } from '../services.js'
 import { issueTokens, parseRefreshToken, revokeLogin } from './login.js'
+import { touchIndex } from './session-index.js'
+
+/** Who is refreshing: the client address (after trusted proxies) and its User-Agent. */
+export interface RefreshClient {
+  ip: string
+  userAgent?: string
+  /** v1.2: the key of the request's checked DPoP proof. */
+  jkt?: string
+}
 
 /**
  * Rotates a refresh token. The token is marked spent in the same atomic step
- * that reads it, so of two concurrent uses exactly one succeeds; a spent token
- * presented again means it was copied, and the whole login is revoked.
+ * that reads it, so of concurrent uses exactly one rotates; a spent token
+ * presented again, by anyone, means it was copied and the whole login is
+ * revoked (PROTOCOL.md, reuse detection). The one that rotated re-reads the
+ * login before answering: no answer carries tokens of a login revoked
+ * meanwhile (issue 13 item 9).
  *
- * `jkt` is the key of the request's DPoP proof, already checked (v1.2). A
- * token bound to a key is refused without it, or with another key, and is not
- * spent by that refusal; the new pair is bound to `jkt`.
+ * A token bound to a DPoP key (v1.2) is refused without a proof by that key
+ * (`client.jkt`), or with another key, and is not spent by that refusal; the
+ * new pair is bound to `client.jkt`.
  */
-export async function refreshLogin(services: Services, refreshToken: string, jkt?: string): Promise<TokenResponse> {
+export async function refreshLogin(services: Services, refreshToken: string, client: RefreshClient): Promise<TokenResponse> {
+  // Failures are counted per client address, never on the login id the token names: that id is
+  // the public `sid` of every access token, and a count on it lets anyone lock its owner out.
+  await services.limits.refuseIfExhausted('refreshFailure', client.ip)
+  try {
+    return await rotate(services, refreshToken, client.jkt)
+  } catch (error) {
+    if (error instanceof AuthError && error.reason === 'invalid_grant') await services.limits.consume('refreshFailure', client.ip)
+    throw error
+  }
+}
+
+async function rotate(services: Services, refreshToken: string, jkt: string | undefined): Promise<TokenResponse> {
   const { store, settings } = services
   const parsed = parseRefreshToken(refreshToken)
   if (!parsed) throw new AuthError('invalid_grant')
-  await services.limits.consume('refreshLogin', parsed.loginId)
   const ttl = settings.refreshTokenTtl * 1000
   if (parsed.bound) {
     // Read before spending: a copied token used without its key must leave the holder's token usable.
@@ -29,12 +52,24 @@ export async function refreshLogin(services: Services, refreshToken: string, jkt
   const previous = await store.refreshTokens.swapIfPresent(parsed.key, spent, ttl)
   if (!previous || previous.loginId !== parsed.loginId) throw new AuthError('invalid_grant')
   if (previous.spent) {
+    // Reuse, whoever presents it (the same client's retry too: the client library refreshes one at a time).
+    services.metrics.refreshTokenReuse.inc()
     await revokeLogin(services, previous.loginId, 'refresh token reused')
     throw new AuthError('invalid_grant')
   }
   const login = await store.logins.get(parsed.loginId)
   // Slide the login's lifetime, but never bring back a login revoked meanwhile (by reuse on another request).
-  if (!login || !(await store.logins.putIfPresent(parsed.loginId, login, ttl))) throw new AuthError('invalid_grant')
+  if (!login || !(await store.logins.putIfPresent(parsed.loginId, { ...login, lastUsedAt: services.now() }, ttl))) {
+    throw new AuthError('invalid_grant')
+  }
   services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
-  return issueTokens(services, parsed.loginId, login.user, jkt)
+  services.metrics.refreshes.inc()
+  const [response] = await Promise.all([
+    issueTokens(services, parsed.loginId, login.user, jkt),
+    // The user's session index lives as long as their latest-refreshed login.
+    touchIndex(services, login.user.id),
+  ])
+  // Never answer with tokens of a login revoked meanwhile (a concurrent use of this same token is reuse and revokes it).
+  if (!(await store.logins.get(parsed.loginId))) throw new AuthError('invalid_grant')
+  return response
 }

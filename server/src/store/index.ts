@@ -1,8 +1,10 @@
 import { Keyv } from 'keyv'
 import { STORE_TIMEOUT_MS } from './deadline.js'
+import { Hashes, type HashOps } from './hashes.js'
 import { BoundedMemoryStore } from './memory.js'
+import { DurableMemoryStore, durableBounds } from './memory-durable.js'
 import { RedisStore } from './redis.js'
-import { Table, type AtomicOps } from './table.js'
+import { Table, type AtomicOps, type StoreObserver } from './table.js'
 import type {
   DeviceFlowRecord,
   FlowRecord,
@@ -14,10 +16,10 @@ import type {
   UserCodeRecord,
 } from './records.js'
 
-export { StoreUnavailableError } from './errors.js'
+export { StoreFullError, StoreUnavailableError } from './errors.js'
 export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
-export type { Table }
+export type { Table, Hashes, StoreObserver }
 
 /** The service's state: every table, and whether the backend answers. */
 export interface Store {
@@ -34,6 +36,12 @@ export interface Store {
   readonly linkTokens: Table<LinkTokenRecord>
   /** Marks of recent `auth.poll` calls, to hold clients to the interval. Keyed by flowId. */
   readonly polls: Table<number>
+  /**
+   * Each user's live sessions: one map per user id (`bp:sessions:{<user id>}`),
+   * field = loginId, value = when it was opened (ms). Kept correct by
+   * `session/session-index.ts`.
+   */
+  readonly sessionIndex: Hashes
   /** DPoP proofs already used, by SHA-256 of key thumbprint and `jti` (RFC 9449 §11.1), for the `iat` window. */
   readonly dpopProofs: Table<number>
   /** The node-redis client, when the store is Redis (shared with the rate limiter). */
@@ -52,29 +60,50 @@ interface Backend extends AtomicOps {
 
 const PREFIX = 'bp:'
 
+/** The default bound of signed-in logins held by the in-process store (AUTH_MAX_LOGINS). */
+export const DEFAULT_MAX_LOGINS = 100_000
+
 /**
  * The store: Redis when `redisUrl` is given, otherwise in-process. Start-up does
  * not wait for Redis: until it answers, every operation fails fast with
  * {@link StoreUnavailableError} and the client keeps reconnecting. In-process,
  * short-lived records (flows, Server Codes) live apart from logins, in a bounded
  * cache of `maxPendingFlows`, so a flood of abandoned logins evicts only its own
- * kind and never a signed-in user.
+ * kind and never a signed-in user; logins, refresh tokens, session indexes and
+ * keys each have a bound of their own (`memory-durable.ts`): keys and logins are
+ * never evicted, and a login that does not fit is refused.
  */
-export async function createStore(options: { redisUrl?: string; maxPendingFlows: number }): Promise<Store> {
+export async function createStore(options: {
+  redisUrl?: string
+  maxPendingFlows: number
+  maxLogins?: number
+  /** Told of every table operation's duration and whether it failed (for the metrics). */
+  observe?: StoreObserver
+}): Promise<Store> {
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
-    return assemble('redis', redis, redis)
+    return assemble('redis', redis, redis, options.observe)
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
-  // Logins, refresh tokens and keys: a cache of their own, bounded as well.
-  const durable = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  // Used DPoP proofs apart as well: a flood of them evicts neither pending flows nor logins.
+  const durable = new DurableMemoryStore(durableBounds(options.maxLogins ?? DEFAULT_MAX_LOGINS), {
+    keys: `${PREFIX}keys:`,
+    logins: `${PREFIX}login:`,
+    refreshTokens: `${PREFIX}refresh:`,
+    sessionIndex: `${PREFIX}sessions:`,
+  })
+  // Used DPoP proofs apart: a flood of them evicts neither pending flows nor logins.
   const proofs = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  return assemble('memory', pending, durable, proofs)
+  return assemble('memory', pending, durable, options.observe, proofs)
 }
 
-function assemble(kind: Store['kind'], pending: Backend, durable: Backend, proofs: Backend = durable): Store {
+function assemble(
+  kind: Store['kind'],
+  pending: Backend,
+  durable: Backend & HashOps,
+  observe?: StoreObserver,
+  proofs: Backend = durable,
+): Store {
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -93,22 +122,23 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend, proof
   return {
     kind,
     redisClient: durable.redisClient,
-    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs),
-    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs),
-    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs),
-    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs),
-    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs),
-    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs),
-    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs),
-    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs),
-    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs),
-    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs),
-    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs),
+    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe),
+    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe),
+    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs, observe),
+    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs, observe),
+    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs, observe),
+    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs, observe),
+    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs, observe),
+    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs, observe),
+    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs, observe),
+    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs, observe),
+    sessionIndex: new Hashes(durable, 'sessions', timeoutMs),
+    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs, observe),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()
       if (durable !== pending) await durable.close()
-      if (proofs !== durable && proofs !== pending) await proofs.close()
+      if (proofs !== durable) await proofs.close()
     },
   }
 }

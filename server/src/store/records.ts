@@ -30,12 +30,20 @@ export interface ServerCodeRecord {
   clientCodeHash: string
   hashMethod: HashMethod
   user: User
+  /** Cross-device: the name the waiting device gave itself (kept with the login it opens). */
+  deviceName?: string
 }
 
 /** A signed-in login: alive while this record exists. Keyed by loginId (the token's `sid`). */
 export interface LoginRecord {
   user: User
   createdAt: number
+  /** When its refresh token was last rotated (ms); `createdAt` until then. */
+  lastUsedAt?: number
+  /** The User-Agent of the client that completed the login (shown in `auth.sessions`). */
+  userAgent?: string
+  /** The name the device gave itself when it started a cross-device flow. */
+  deviceName?: string
 }
 
 /** One refresh token. Keyed by SHA-256 of the token; kept after it is spent, to detect reuse. */

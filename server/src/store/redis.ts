@@ -1,6 +1,7 @@
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
+import type { HashOps } from './hashes.js'
 import type { AtomicOps } from './table.js'
 
 /**
@@ -9,7 +10,7 @@ import type { AtomicOps } from './table.js'
  * when Redis is away a request fails at once instead of hanging, and the client
  * keeps reconnecting in the background.
  */
-export class RedisStore implements AtomicOps {
+export class RedisStore implements AtomicOps, HashOps {
   readonly adapter: KeyvStoreAdapter
   private readonly redis: KeyvRedis<unknown>
 
@@ -41,6 +42,10 @@ export class RedisStore implements AtomicOps {
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
       ping(): Promise<string>
+      hDel(key: string, fields: string[]): Promise<number>
+      hGetAll(key: string): Promise<Record<string, string>>
+      pExpire(key: string, ms: number): Promise<number>
+      multi(): RedisMulti
     }
   }
 
@@ -74,6 +79,22 @@ export class RedisStore implements AtomicOps {
     return reply === 'OK'
   }
 
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()
+  }
+
+  async hashDelete(key: string, fields: string[]): Promise<void> {
+    await this.client.hDel(key, fields)
+  }
+
+  async hashGetAll(key: string): Promise<Record<string, string>> {
+    return { ...(await this.client.hGetAll(key)) }
+  }
+
+  async hashTouch(key: string, ttlMs: number): Promise<void> {
+    await this.client.pExpire(key, ttlMs)
+  }
+
   async ping(): Promise<void> {
     await withDeadline(this.client.ping(), STORE_TIMEOUT_MS)
   }
@@ -81,4 +102,11 @@ export class RedisStore implements AtomicOps {
   async close(): Promise<void> {
     await this.redis.disconnect().catch(() => undefined)
   }
+}
+
+/** The part of node-redis's MULTI this store uses. */
+interface RedisMulti {
+  hSet(key: string, field: string, value: string): RedisMulti
+  pExpire(key: string, ms: number): RedisMulti
+  exec(): Promise<unknown[]>
 }

@@ -19,6 +19,9 @@ export interface AtomicOps {
   setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
 }
 
+/** Told of each table operation: the table (its key prefix's name), the verb, its duration in seconds, and whether it failed. */
+export type StoreObserver = (table: string, op: string, seconds: number, failed: boolean) => void
+
 /**
  * One kind of record (flows, server codes, logins, …) under its own key prefix.
  * The only code that touches keyv; its verbs say what they guarantee.
@@ -30,21 +33,26 @@ export class Table<T> {
     private readonly prefix: string,
     /** How long an operation may take before it fails as unavailable (a frozen Redis must not hang requests). */
     private readonly timeoutMs?: number,
-  ) {}
+    private readonly observe?: StoreObserver,
+  ) {
+    this.name = prefix.replace(/^bp:|:$/g, '')
+  }
+
+  private readonly name: string
 
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
   async put(key: string, value: T, ttlMs: number): Promise<void> {
-    await this.guard(this.keyv.set(this.prefix + key, value, ttlMs))
+    await this.guard('put', this.keyv.set(this.prefix + key, value, ttlMs))
   }
 
   /** The live value under `key`, or undefined. */
   async get(key: string): Promise<T | undefined> {
-    return (await this.guard(this.keyv.get<T>(this.prefix + key))) ?? undefined
+    return (await this.guard('get', this.keyv.get<T>(this.prefix + key))) ?? undefined
   }
 
   /** Removes `key`; removing an absent key is not an error. */
   async delete(key: string): Promise<void> {
-    await this.guard(this.keyv.delete(this.prefix + key))
+    await this.guard('delete', this.keyv.delete(this.prefix + key))
   }
 
   /**
@@ -52,12 +60,12 @@ export class Table<T> {
    * (on several instances) race for the same key, exactly one gets the value.
    */
   async take(key: string): Promise<T | undefined> {
-    return this.decode(await this.guard(this.atomic.getDel(this.prefix + key)))
+    return this.decode(await this.guard('take', this.atomic.getDel(this.prefix + key)))
   }
 
   /** Replaces the value under `key` and returns the one it replaced, atomically. */
   async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(await this.guard(this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+    return this.decode(await this.guard('swap', this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
   }
 
   /**
@@ -65,12 +73,14 @@ export class Table<T> {
    * but only if there was one: an unknown key stays unknown.
    */
   async swapIfPresent(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(await this.guard(this.atomic.setXxGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+    return this.decode(
+      await this.guard('swapIfPresent', this.atomic.setXxGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)),
+    )
   }
 
   /** Stores `value` only if `key` holds nothing; true when this call stored it. */
   async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard(this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfAbsent', this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
   }
 
   /**
@@ -78,11 +88,20 @@ export class Table<T> {
    * deleted meanwhile (a revoked login) stays deleted.
    */
   async putIfPresent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard(this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfPresent', this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
   }
 
-  private guard<R>(operation: Promise<R>): Promise<R> {
-    return guard(operation, this.timeoutMs)
+  private async guard<R>(op: string, operation: Promise<R>): Promise<R> {
+    if (!this.observe) return guard(operation, this.timeoutMs)
+    const started = performance.now()
+    let failed = true
+    try {
+      const result = await guard(operation, this.timeoutMs)
+      failed = false
+      return result
+    } finally {
+      this.observe(this.name, op, (performance.now() - started) / 1000, failed)
+    }
   }
 
   private async encode(value: T, ttlMs: number): Promise<unknown> {

@@ -74,6 +74,8 @@ export class KeyRing {
        * cannot be used ({@link KeyEncryptionError}).
        */
       encryption?: KeyEncryption
+      /** Told each time this instance publishes a new key into the shared set (for the metrics). */
+      onRotation?: () => void
     },
   ) {}
 
@@ -156,6 +158,7 @@ export class KeyRing {
       const base = (await this.store.keySets.get(KEY_SET))?.keys ?? stored.keys
       const planned = this.plan(base, now)
       this.adopt(planned ? await this.write(planned, base, now) : base)
+      if (planned?.some((key) => !base.some((old) => old.kid === key.kid))) this.options.onRotation?.()
     } finally {
       await this.store.keySets.delete(ROTATION_LOCK).catch(() => undefined)
     }

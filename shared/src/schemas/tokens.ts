@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { clientCodeSchema, opaqueSecretSchema } from './primitives.js'
+import { logoutScopeSchema } from './sessions.js'
 import { userSchema } from './user.js'
 
 /** What `auth.complete` and `auth.refresh` return. */
@@ -28,8 +29,11 @@ export const refreshInput = z.object({ refreshToken: opaqueSecretSchema })
 
 export type RefreshInput = z.infer<typeof refreshInput>
 
-/** `auth.logout`: every refresh token of that login stops working. */
-export const logoutInput = z.object({ refreshToken: opaqueSecretSchema })
+/**
+ * `auth.logout`: every refresh token of that login stops working; with `scope`
+ * (v1.2) `"others"` or `"global"`, the user's other sessions end too.
+ */
+export const logoutInput = z.object({ refreshToken: opaqueSecretSchema, scope: logoutScopeSchema.optional() })
 
 export const logoutOutput = z.object({ ok: z.literal(true) })
 

@@ -75,7 +75,11 @@ describe('instances that share REDIS_URL (and PUBLIC_URL) are one service', () =
     expect((await callProcedure(a.address, 'auth.me', { bearer: next.accessToken })).status).toBe(200)
 
     expectRefusal(
-      await callProcedure(a.address, 'auth.refresh', { mutation: { refreshToken: tokens.refreshToken } }),
+      // By another client (a thief; the same client replaying it would be reuse just the same).
+      await callProcedure(a.address, 'auth.refresh', {
+        mutation: { refreshToken: tokens.refreshToken },
+        headers: { 'user-agent': 'another client/1.0' },
+      }),
       'invalid_grant',
     )
     expectRefusal(
@@ -91,7 +95,11 @@ describe('instances that share REDIS_URL (and PUBLIC_URL) are one service', () =
     expect(logout.body.result?.data).toEqual({ ok: true })
     expectRefusal(await callProcedure(a.address, 'auth.me', { bearer: tokens.accessToken }), 'invalid_token')
     expectRefusal(
-      await callProcedure(a.address, 'auth.refresh', { mutation: { refreshToken: tokens.refreshToken } }),
+      // By another client (a thief; the same client replaying it would be reuse just the same).
+      await callProcedure(a.address, 'auth.refresh', {
+        mutation: { refreshToken: tokens.refreshToken },
+        headers: { 'user-agent': 'another client/1.0' },
+      }),
       'invalid_grant',
     )
   })

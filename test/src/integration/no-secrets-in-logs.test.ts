@@ -52,8 +52,11 @@ describe('no secret reaches the logs: a whole login, its failures, refresh and l
     })
     secrets.refreshedAccessToken = refreshed.body.result!.data.accessToken
     secrets.refreshedRefreshToken = refreshed.body.result!.data.refreshToken
-    // Reuse of the spent token (revokes the login), then logout.
-    await callProcedure(bp.url, 'auth.refresh', { mutation: { refreshToken: secrets.refreshToken } })
+    // Reuse of the spent token by another client (revokes the login), then logout.
+    await callProcedure(bp.url, 'auth.refresh', {
+      mutation: { refreshToken: secrets.refreshToken },
+      headers: { 'user-agent': 'another client/1.0' },
+    })
     await callProcedure(bp.url, 'auth.logout', { mutation: { refreshToken: secrets.refreshedRefreshToken } })
   })
   afterAll(() => service?.close())

@@ -16,6 +16,9 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
   afterAll(() => service?.close())
 
   const refresh = (refreshToken: string) => callProcedure(service.bp.url, 'auth.refresh', { mutation: { refreshToken } })
+  /** The same, from another client (another User-Agent): reuse is reuse whoever presents the spent token. */
+  const refreshElsewhere = (refreshToken: string) =>
+    callProcedure(service.bp.url, 'auth.refresh', { mutation: { refreshToken }, headers: { 'user-agent': 'another client/1.0' } })
   const logout = (refreshToken: string) => callProcedure(service.bp.url, 'auth.logout', { mutation: { refreshToken } })
   const me = (accessToken: string) => callProcedure(service.bp.url, 'auth.me', { bearer: accessToken })
   const login = () => signIn(service.bp.url, { redirectUri: service.redirectUri })
@@ -41,13 +44,25 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
     expect((await me(third.accessToken)).status).toBe(200)
   })
 
-  it('the refresh token given is spent: presented again it is invalid_grant', async () => {
+  it('the refresh token given is spent: presented again (by another client) it is invalid_grant', async () => {
     const tokens = await login()
     await rotate(tokens)
-    expectRefusal(await refresh(tokens.refreshToken), 'invalid_grant')
+    expectRefusal(await refreshElsewhere(tokens.refreshToken), 'invalid_grant')
   })
 
   it('reuse of a spent token revokes the whole login: the newest refresh token stops working and access tokens get invalid_token', async () => {
+    const tokens = await login()
+    const next = await rotate(tokens)
+    expect((await me(next.accessToken)).status).toBe(200)
+
+    expectRefusal(await refreshElsewhere(tokens.refreshToken), 'invalid_grant')
+
+    expectRefusal(await refresh(next.refreshToken), 'invalid_grant')
+    expectRefusal(await me(next.accessToken), 'invalid_token')
+    expectRefusal(await me(tokens.accessToken), 'invalid_token')
+  })
+
+  it('reuse by the same client that spent it (same User-Agent, same address) revokes the login just the same', async () => {
     const tokens = await login()
     const next = await rotate(tokens)
     expect((await me(next.accessToken)).status).toBe(200)
@@ -56,7 +71,6 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
 
     expectRefusal(await refresh(next.refreshToken), 'invalid_grant')
     expectRefusal(await me(next.accessToken), 'invalid_token')
-    expectRefusal(await me(tokens.accessToken), 'invalid_token')
   })
 
   it('reuse revokes only that login: another login of the same user goes on', async () => {
@@ -64,7 +78,7 @@ describe('refresh tokens: rotation, reuse detection, logout', () => {
     const other = await login()
     expect(other.user.id).toBe(victim.user.id)
     await rotate(victim)
-    expectRefusal(await refresh(victim.refreshToken), 'invalid_grant')
+    expectRefusal(await refreshElsewhere(victim.refreshToken), 'invalid_grant')
     expect((await me(other.accessToken)).status).toBe(200)
     expect((await refresh(other.refreshToken)).status).toBe(200)
   })

@@ -44,8 +44,11 @@ describe('log hygiene at LOG_LEVEL=trace', () => {
     keepTokens(refreshed)
     await callProcedure(url, 'auth.me', { bearer: refreshed.accessToken })
     await callProcedure(url, 'auth.introspect', { mutation: { token: refreshed.accessToken } })
-    // A reuse of the spent refresh token: revokes, and is logged.
-    await callProcedure(url, 'auth.refresh', { mutation: { refreshToken: tokens.refreshToken } })
+    // A reuse of the spent refresh token (by another client; the same one would be reuse too): revokes, and is logged.
+    await callProcedure(url, 'auth.refresh', {
+      mutation: { refreshToken: tokens.refreshToken },
+      headers: { 'user-agent': 'another client/1.0' },
+    })
     await callProcedure(url, 'auth.logout', { mutation: { refreshToken: refreshed.refreshToken } })
     flows.push({ flowId: flow.flowId, expect: ['flow started', 'provider leg done, server code issued', 'flow completed'] })
 

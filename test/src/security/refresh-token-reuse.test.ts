@@ -23,6 +23,9 @@ describe('refresh-token theft and reuse', () => {
   afterAll(() => service?.close())
 
   const refresh = (refreshToken: string, at = url) => callProcedure(at, 'auth.refresh', { mutation: { refreshToken } })
+  /** The thief is another client (its own User-Agent); the same client's reuse is retried-refresh.test.ts. */
+  const thiefRefresh = (refreshToken: string, at = url) =>
+    callProcedure(at, 'auth.refresh', { mutation: { refreshToken }, headers: { 'user-agent': 'thief/1.0' } })
   const me = (accessToken: string, at = url) => callProcedure(at, 'auth.me', { bearer: accessToken })
   const introspect = (token: string) => callProcedure<{ active: boolean }>(url, 'auth.introspect', { mutation: { token } })
 
@@ -51,14 +54,14 @@ describe('refresh-token theft and reuse', () => {
     const stolen = await signIn(url, { redirectUri: service.redirectUri })
     const victimNow = tokenResponse.parse((await refresh(stolen.refreshToken)).body.result!.data)
     // The thief replays the copy it took before the victim's rotation, on the other instance.
-    expectRefusal(await refresh(stolen.refreshToken, service.instances[1]!.address), 'invalid_grant')
+    expectRefusal(await thiefRefresh(stolen.refreshToken, service.instances[1]!.address), 'invalid_grant')
     await expectRevoked(victimNow)
     await expectRevoked(stolen)
   })
 
   it('the victim replaying first (the thief already rotated) revokes the thief’s new tokens too', async () => {
     const victim = await signIn(url, { redirectUri: service.redirectUri })
-    const thief = tokenResponse.parse((await refresh(victim.refreshToken, service.instances[1]!.address)).body.result!.data)
+    const thief = tokenResponse.parse((await thiefRefresh(victim.refreshToken, service.instances[1]!.address)).body.result!.data)
     expectRefusal(await refresh(victim.refreshToken), 'invalid_grant')
     await expectRevoked(thief)
   })

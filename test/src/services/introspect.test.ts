@@ -68,7 +68,11 @@ describe('auth.introspect (RFC 7662 in spirit)', () => {
   it('is inactive once a spent refresh token is replayed (reuse detection revokes the login)', async () => {
     const first = await signIn(bp)
     const second = await refresh(bp.url, first.refreshToken)
-    const replay = await callProcedure(bp.url, 'auth.refresh', { mutation: { refreshToken: first.refreshToken } })
+    // Replayed by another client (a thief; the same client replaying it would be reuse just the same).
+    const replay = await callProcedure(bp.url, 'auth.refresh', {
+      mutation: { refreshToken: first.refreshToken },
+      headers: { 'user-agent': 'another client/1.0' },
+    })
     expect(replay.body.error?.data.reason).toBe('invalid_grant')
     expect((await introspect(second.accessToken)).body.result!.data).toEqual({ active: false })
   })

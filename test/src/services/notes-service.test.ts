@@ -89,7 +89,11 @@ describe('a second tRPC service (examples/notes-service) accepting Boarding Pass
     const stolen = await signIn(bp)
     const rotated = await refresh(bp.url, stolen.refreshToken)
     expect((await myNotes(notes, rotated.accessToken)).status).toBe(200)
-    await callProcedure(bp.url, 'auth.refresh', { mutation: { refreshToken: stolen.refreshToken } })
+    // Replayed by another client (a thief; the same client replaying it would be reuse just the same).
+    await callProcedure(bp.url, 'auth.refresh', {
+      mutation: { refreshToken: stolen.refreshToken },
+      headers: { 'user-agent': 'another client/1.0' },
+    })
     expect((await myNotes(notes, rotated.accessToken)).status).toBe(401)
   })
 

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   options?: StartOptions
   /** How the provider's client must authenticate at its token endpoint. */
   tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
+  /** What the provider's `email_verified` claim says (default true). */
+  emailVerified?: boolean
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
@@ -37,6 +39,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const idp = await startThirdPartyProvider({
     redirectUris: [`${publicUrl}/auth/callback`],
     tokenAuthMethod: options.tokenAuthMethod,
+    emailVerified: options.emailVerified,
   })
   const env = {
     REDIS_URL: inject('redisUrl'),

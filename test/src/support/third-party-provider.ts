@@ -18,6 +18,8 @@ export async function startThirdPartyProvider(options: {
   redirectUris: string[]
   port?: number
   tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post'
+  /** What the provider's `email_verified` claim says (default true). */
+  emailVerified?: boolean
 }): Promise<ThirdPartyProvider> {
   const port = options.port ?? (await freePort())
   const issuer = `http://127.0.0.1:${port}/oidc`
@@ -27,7 +29,7 @@ export async function startThirdPartyProvider(options: {
     redirectUris: options.redirectUris,
     tokenAuthMethod: options.tokenAuthMethod,
   }
-  const provider = createDevProvider({ issuer, clients: [client], title: 'Acme ID' })
+  const provider = createDevProvider({ issuer, clients: [client], title: 'Acme ID', emailVerified: options.emailVerified })
   const server = createServer((req, res) => {
     if (!provider.handle(req, res)) {
       res.writeHead(404).end()

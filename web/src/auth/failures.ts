@@ -1,4 +1,4 @@
-import { TRPCClientError } from '@trpc/client'
+import { isBoardingPassError } from '@boarding-pass/client'
 import { isCallbackError, isReason, type CallbackError, type Reason } from '@boarding-pass/shared'
 
 /** Problems the app itself detects, with no server reason behind them. */
@@ -149,22 +149,24 @@ export function failureForProblem(problem: ClientProblem): AuthFailure {
   return build({ source: 'client', problem }, `client:${problem}`, CLIENT_WORDING[problem])
 }
 
-/** The contract reason of an API error, when it carries one. */
+/** The contract reason of a refusal by the service, when it carries one. */
 export function reasonOf(error: unknown): Reason | undefined {
-  if (!(error instanceof TRPCClientError)) return undefined
-  const reason: unknown = (error.data as { reason?: unknown } | undefined)?.reason
-  return isReason(reason) ? reason : undefined
+  return isBoardingPassError(error) && error.source === 'server' && isReason(error.reason) ? error.reason : undefined
 }
 
 /**
- * Turns anything a call threw into a failure to show: the contract's reason when
- * the server sent one, "network" when no answer came back, "unexpected" otherwise.
+ * Turns anything the client threw into a failure to show: the contract's reason
+ * when the server sent one, the callback's `error=`, the client's own problem,
+ * and "unexpected" otherwise.
  */
 export function toFailure(error: unknown): AuthFailure {
-  const reason = reasonOf(error)
-  if (reason) return failureForReason(reason)
-  if (error instanceof TRPCClientError && !error.data) return failureForProblem('network')
-  return failureForProblem('unexpected')
+  if (!isBoardingPassError(error)) return failureForProblem('unexpected')
+  const reason = error.reason
+  if (error.source === 'server') return isReason(reason) ? failureForReason(reason) : failureForProblem('unexpected')
+  if (error.source === 'callback') return failureForCallbackValue(reason)
+  return (CLIENT_PROBLEMS as readonly string[]).includes(reason)
+    ? failureForProblem(reason as ClientProblem)
+    : failureForProblem('unexpected')
 }
 
 /** The failure for a callback `error=` value, or "unexpected" when it is not one of the contract's. */

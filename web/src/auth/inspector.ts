@@ -1,10 +1,10 @@
 import { shallowRef, type ShallowRef } from 'vue'
-import { mask } from './mask'
 
 /**
  * The flow inspector's record: each step of the two-code flow as it happened,
- * what went out and what came back. Only masked values are ever put here (see
- * `mask`), so it is kept in sessionStorage to survive the trip to the provider.
+ * what went out and what came back, from @boarding-pass/client's `step` events,
+ * which mask every code and token; so it is kept in sessionStorage to survive
+ * the trip to the provider.
  */
 const KEY = 'boarding-pass:inspector'
 const MAX_STEPS = 40
@@ -79,20 +79,5 @@ function load(): FlowStep[] {
     return Array.isArray(steps) ? (steps as FlowStep[]).slice(-MAX_STEPS) : []
   } catch {
     return []
-  }
-}
-
-/**
- * Step 0 as the inspector shows it, for every way of signing in: the Client
- * Code and its hash (masked), made in this tab.
- */
-export function clientCodeStep(pair: { clientCode: string; clientCodeHash: string; hashMethod: string }, note: string): NewStep {
-  return {
-    stage: 0,
-    title: 'Make the Client Code',
-    action: 'createClientCodePair()',
-    received: { clientCode: mask(pair.clientCode), clientCodeHash: mask(pair.clientCodeHash), hashMethod: pair.hashMethod },
-    note,
-    status: 'done',
   }
 }

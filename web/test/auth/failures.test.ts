@@ -1,4 +1,4 @@
-import { TRPCClientError } from '@trpc/client'
+import { BoardingPassError, type BoardingPassReason } from '@boarding-pass/client'
 import { CALLBACK_ERRORS, reasons } from '@boarding-pass/shared'
 import { describe, expect, it } from 'vitest'
 import {
@@ -19,9 +19,9 @@ function expectShowable(failure: AuthFailure) {
   expect(['start-again', 'reload-providers']).toContain(failure.retry)
 }
 
-/** An error as the tRPC client raises it for a refusal with `reason`. */
-function refusal(reason: string, code = 'BAD_REQUEST') {
-  return TRPCClientError.from({ error: { message: 'refused', code: -32600, data: { code, httpStatus: 400, reason } } })
+/** An error as @boarding-pass/client raises it for a refusal by the service with `reason`. */
+function refusal(reason: string) {
+  return new BoardingPassError(reason as BoardingPassReason, 'refused', { source: 'server', status: 400 })
 }
 
 describe('failures: every refusal has words and a retry', () => {
@@ -54,9 +54,9 @@ describe('failures: every refusal has words and a retry', () => {
 })
 
 describe('failures: reading what a call threw', () => {
-  it('takes the reason from error.data.reason', () => {
-    expect(reasonOf(refusal('rate_limited', 'TOO_MANY_REQUESTS'))).toBe('rate_limited')
-    expect(toFailure(refusal('store_unavailable', 'SERVICE_UNAVAILABLE')).code).toBe('store_unavailable')
+  it('takes the reason of a refusal by the service', () => {
+    expect(reasonOf(refusal('rate_limited'))).toBe('rate_limited')
+    expect(toFailure(refusal('store_unavailable')).code).toBe('store_unavailable')
   })
 
   it('calls a reason outside the contract unexpected, not a crash', () => {
@@ -65,11 +65,15 @@ describe('failures: reading what a call threw', () => {
   })
 
   it('calls a request that got no answer a network problem', () => {
-    expect(toFailure(TRPCClientError.from(new TypeError('Failed to fetch'))).code).toBe('client:network')
+    expect(toFailure(new BoardingPassError('network', 'No answer', { source: 'client' })).code).toBe('client:network')
+    expect(toFailure(new TypeError('Failed to fetch')).code).toBe('client:unexpected')
   })
 
   it('maps a callback error= outside the contract to unexpected', () => {
     expect(failureForCallbackValue('server_error').code).toBe('client:unexpected')
     expect(failureForCallbackValue('access_denied').code).toBe('callback:access_denied')
+    expect(toFailure(new BoardingPassError('access_denied', 'declined', { source: 'callback' })).code).toBe(
+      'callback:access_denied',
+    )
   })
 })

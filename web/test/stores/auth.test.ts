@@ -63,6 +63,17 @@ describe('auth store: starting a flow (real server)', () => {
     expect(auth.status).toBe('idle')
     expect(auth.failure).toBeUndefined()
   })
+
+  it('with no service answering (a port nobody listens on): the provider list fails on its own, as network, and its retry reloads the list', async () => {
+    const { auth, ready } = track(loadPage('http://127.0.0.1:9/'))
+    await ready
+    await vi.waitFor(() => expect(auth.providersFailure).toBeDefined())
+    expect(auth.providersFailure).toMatchObject({ code: 'client:network', retry: 'reload-providers' })
+    expect(auth.status).toBe('idle')
+    await auth.signIn('dev')
+    expect(auth.failure).toMatchObject({ code: 'client:network' })
+    expect(vi.mocked(leaveFor)).not.toHaveBeenCalledWith(expect.stringContaining('127.0.0.1:9'))
+  })
 })
 
 describe('auth store: back at /callback (real server, real provider login)', () => {

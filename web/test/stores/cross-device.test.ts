@@ -1,13 +1,9 @@
-import { EventSource } from 'eventsource'
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest'
 import { describeThisDevice } from '../../src/auth/device-name'
 import { useCrossDeviceStore } from '../../src/stores/cross-device'
 import { startCuttingProxy } from '../support/cutting-proxy'
 import { latest, listenAsAnotherTab, loadPage, savedSession } from '../support/page'
 import { openOnPhone } from '../support/phone'
-
-// happy-dom has no EventSource; this one (the WHATWG algorithm over fetch, here happy-dom's) stands in for the browser's.
-vi.stubGlobal('EventSource', EventSource)
 
 const apiUrl = inject('crossDeviceApiUrl')
 const quickExpiryApiUrl = inject('quickExpiryApiUrl')

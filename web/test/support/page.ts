@@ -1,7 +1,10 @@
-import { createPinia, setActivePinia } from 'pinia'
+import { createPinia } from 'pinia'
 import { vi } from 'vitest'
+import { createApp } from 'vue'
+import type { User } from '@boarding-pass/client'
+import { createBoardingPass } from '@boarding-pass/vue'
+import { callbackUri } from '../../src/auth/callback-url'
 import { leaveFor } from '../../src/auth/navigation'
-import type { SharedTokens, TabMessage } from '../../src/auth/tab-sync'
 import { useAuthStore } from '../../src/stores/auth'
 import { loginAtProvider } from './http'
 
@@ -12,16 +15,21 @@ interface HappyDomWindow {
 }
 
 /**
- * One page load in this tab: the address is set, a fresh Pinia and store are
- * made (as a reload would), and `init` runs. sessionStorage carries over, as it
- * does in a real tab. Call `close()` to end the page (its store leaves the tab channel).
+ * One page load in this tab, as main.ts makes it: the address is set, then a
+ * fresh app with Pinia and the Boarding Pass plugin (which starts the client),
+ * and the store, in the same tick. sessionStorage carries over, as in a real
+ * tab. Call `close()` to end the page (its client leaves the tab channel).
  */
 export function loadPage(url: string): { auth: AuthStore; ready: Promise<void>; close(): void } {
   ;(window as unknown as HappyDomWindow).happyDOM.setURL(url)
-  setActivePinia(createPinia())
-  const auth = useAuthStore()
+  const app = createApp({ render: () => null })
+  const pinia = createPinia()
+  app.use(pinia)
+  app.use(createBoardingPass({ url: '/', redirectUri: callbackUri(), navigate: (to) => leaveFor(to) }))
+  const auth = useAuthStore(pinia)
   const ready = auth.init()
-  return { auth, ready, close: () => auth.$dispose() }
+  app.mount(document.createElement('div'))
+  return { auth, ready, close: () => app.unmount() }
 }
 
 /** The URL the store last sent the browser to (`leaveFor` is mocked in store tests). */
@@ -44,6 +52,21 @@ export async function signInRoundTrip(baseUrl: string, options: { name?: string;
   const back = await loginAtProvider(lastDeparture(), { ...options, stopAt: `${baseUrl}/callback` })
   return { back, page: loadPage(back.href) }
 }
+
+/** A login's live tokens as the client's tabs hand them to each other (its BroadcastChannel messages). */
+export interface SharedTokens {
+  sessionKey: string
+  generation: number
+  accessToken: string
+  /** Absent from an older version's tabs, which the client takes as Bearer. */
+  tokenType?: string
+  refreshToken: string
+  expiresAt: number
+  user: User
+}
+
+type TabMessage =
+  { type: 'hello'; sessionKey?: string } | { type: 'tokens'; tokens: SharedTokens } | { type: 'signed-out'; sessionKey: string }
 
 /** Listens on the tabs' channel as another tab would. */
 export function listenAsAnotherTab() {

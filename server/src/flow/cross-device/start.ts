@@ -65,6 +65,7 @@ export async function startCrossDeviceFlow(
     ttlMs + STATUS_GRACE_MS,
   )
   logger.info({ flowId, mode: 'cross-device', provider: input.provider }, 'flow started')
+  services.metrics.flowsStarted.inc({ mode: 'cross-device', provider: input.provider ?? 'chosen_later' })
   const shown = formatUserCode(userCode)
   const verificationUri = `${settings.publicUrl}/link`
   return {

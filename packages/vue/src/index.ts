@@ -1,0 +1,7 @@
+export { PhoneSignIn } from './components/PhoneSignIn.js'
+export { SessionList } from './components/SessionList.js'
+export { SignInButtons } from './components/SignInButtons.js'
+export { createBoardingPass, type BoardingPassPlugin, type BoardingPassPluginOptions } from './plugin.js'
+export { safeReturnTo } from './return-to.js'
+export { callbackRoute, requireSignIn, type CallbackRouteOptions } from './router.js'
+export { useBoardingPass, type UseBoardingPass } from './use-boarding-pass.js'
