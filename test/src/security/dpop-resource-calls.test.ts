@@ -126,6 +126,24 @@ describe('DPoP-bound access tokens on authenticated calls (two instances, real R
     expect(response.headers.get('www-authenticate')).toBe(TOKEN_CHALLENGE)
   })
 
+  it('auth.sessions and auth.revokeSession want the proof too (every authenticated procedure)', async () => {
+    const sessionsUrl = `${service.publicUrl}/trpc/auth.sessions`
+    expectRefused(
+      await callProcedure(service.bp.url, 'auth.sessions', { headers: { authorization: `Bearer ${tokens.accessToken}` } }),
+      TOKEN_CHALLENGE,
+    )
+    const listed = await callProcedure<{ sessions: { id: string; current: boolean }[] }>(service.bp.url, 'auth.sessions', {
+      headers: await withProof({ htu: sessionsUrl }),
+    })
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200)
+    expect(listed.body.result?.data.sessions.some((session) => session.current)).toBe(true)
+    const revoke = await callProcedure(service.bp.url, 'auth.revokeSession', {
+      mutation: { sessionId: 'someone-else' },
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    })
+    expectRefused(revoke, TOKEN_CHALLENGE)
+  })
+
   it('a plain Bearer token sent as DPoP is refused; as Bearer it works with no challenge', async () => {
     const { flow, serverCode } = await obtainServerCode(service.bp.url, { redirectUri: service.redirectUri })
     const plain = tokenResponse.parse(
