@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
+import { measureDpopCost } from './lib/dpop.mjs'
 import { runLoad } from './lib/loader.mjs'
 import { freePort, processRss, startChild, startRedis } from './lib/processes.mjs'
 import { renderMarkdown } from './lib/report.mjs'
@@ -45,7 +46,7 @@ if (flags.help) {
   --flood N             abandoned auth.start calls for the memory check (default 100000)
   --profile-seconds S   length of the profiled auth.complete load (default 4)
   --only a,b            only configurations whose id contains one of these (e.g. complete,bare)
-  --skip a,b            skip parts: build, checks, load, profile, cold, flood, bundle
+  --skip a,b            skip parts: build, checks, load, profile, cold, flood, bundle, dpop
   --quick               1 round of 1 s, a 10k flood: a smoke run while others share the machine
   --no-build            use server/dist as it is instead of running pnpm build first
   --dev-provider        sign Boarding Pass in against its built-in development provider (default: against
@@ -192,6 +193,18 @@ async function measureThroughput() {
 
   const samples = await checkBoardingPass(bpMemory, 'in-process store')
   await checkBoardingPass(bpRedis, 'Redis')
+  if (!skip.has('dpop')) {
+    log('DPoP: auth.me with a proof beside plain Bearer, one request at a time')
+    report.dpop = {}
+    for (const [store, bp] of [
+      ['memory', bpMemory],
+      ['redis', bpRedis],
+    ]) {
+      const { pairs } = await bp.call('mintComplete', { n: 2, withSecrets: true })
+      report.dpop[store] = await measureDpopCost(bp, pairs)
+      check(`${store}: auth.me with DPoP proofs → every one 200`, report.dpop[store].failed === 0, report.dpop[store].failed)
+    }
+  }
   await checkOidcProvider(oidc)
   const bare = await startChild(join(TARGETS, 'bare-http.mjs'), {
     env: { PORT: String(await freePort()), POST_SAMPLE: samples.completeResponse, GET_SAMPLE: samples.meResponse },

@@ -63,6 +63,9 @@ function printLogin(login: Login, printToken: boolean): void {
   if (user.email) console.log(`  email:    ${user.email}`)
   console.log('')
   console.log(`Tokens: kept in this process's memory only (access token valid ${login.expiresIn} s).`)
+  if (login.dpop) {
+    console.log(`Bound (DPoP) to this user's key ${login.dpop.file} (thumbprint ${login.dpop.jkt}): useless without it.`)
+  }
   console.log('A real client would keep the refresh token in the OS keychain (macOS Keychain, Windows')
   console.log('Credential Manager, libsecret), never in a plain file or in shell history.')
   if (printToken) console.log(`Access token: ${login.accessToken}`)

@@ -96,10 +96,13 @@ export function limitedProcedure(name: LimitName) {
   )
 }
 
-/** A procedure that needs `Authorization: Bearer <access token>` of a live login; adds `ctx.login`. */
+/**
+ * A procedure that needs `Authorization: Bearer <access token>` of a live login
+ * (or, for a DPoP-bound token, `DPoP <token>` with a proof); adds `ctx.login`.
+ */
 export const authedProcedure = t.procedure.use(({ ctx, path, next }) =>
   mapReasons(ctx, path, async () => {
-    const login = await authenticate(ctx.services, ctx.authorization)
+    const login = await authenticate(ctx.services, ctx)
     return next({ ctx: { login } })
   }),
 )

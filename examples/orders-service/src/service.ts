@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { initTRPC } from '@trpc/server'
 import { createHTTPServer } from '@trpc/server/adapters/standalone'
@@ -6,7 +6,8 @@ import { isBoardingPassError } from '@boarding-pass/verify'
 import { requireAccessToken, type RequireAccessTokenOptions } from '@boarding-pass/verify/trpc'
 import { OrderBook, parsePlaceOrder } from './orders.js'
 
-const t = initTRPC.context<{ headers: IncomingHttpHeaders }>().create({
+// The request itself: a DPoP-bound token's proof names its method and URL.
+const t = initTRPC.context<{ req: IncomingMessage }>().create({
   // The client learns the contract's reason and nothing else: no stack, no cause.
   errorFormatter: ({ shape, error }) => ({
     message: shape.message,
@@ -54,7 +55,7 @@ function cors(origins: readonly string[]) {
       res.setHeader('vary', 'origin')
       if (req.method === 'OPTIONS') {
         res.setHeader('access-control-allow-methods', 'GET, POST')
-        res.setHeader('access-control-allow-headers', 'authorization, content-type')
+        res.setHeader('access-control-allow-headers', 'authorization, content-type, dpop')
         res.setHeader('access-control-max-age', '600')
         res.statusCode = 204
         res.end()
@@ -79,7 +80,7 @@ export async function startOrdersService(options: OrdersServiceOptions): Promise
     basePath: '/trpc/',
     middleware: cors(corsOrigins),
     router: createOrdersRouter(auth),
-    createContext: ({ req }) => ({ headers: req.headers }),
+    createContext: ({ req }) => ({ req }),
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

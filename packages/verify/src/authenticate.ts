@@ -1,7 +1,9 @@
 import type { AccessTokenClaims } from './claims.js'
 import { AccessTokenError } from './errors.js'
 import { introspectAccessToken } from './introspect-access-token.js'
-import { readAuthorization, type AuthenticateInput } from './read-authorization.js'
+import { checkDpopProof, createMemoryReplayStore, type DpopReplayStore } from './dpop.js'
+import { readAuthorization, readHeader, readRequestTarget, type AuthenticateInput } from './read-authorization.js'
+import { checkAbsoluteUrl, trimTrailingSlashes } from './urls.js'
 import { TtlCache } from './ttl-cache.js'
 import { checkVerifyOptions, verifyWithCheckedOptions, type VerifyAccessTokenOptions } from './verify-access-token.js'
 
@@ -45,10 +47,24 @@ export interface AuthenticateOptions extends Omit<VerifyAccessTokenOptions, 'cur
   revocationCacheTtl?: number
   /** The clock `exp` is checked against, in ms (default `Date.now`). For tests. */
   now?: () => number
+  /**
+   * This service's base URL as its clients call it (`https://api.example.com`),
+   * when it runs behind a proxy: DPoP proofs name the URL the client used
+   * (`htu`), which this replaces the request's own origin with. Default: the
+   * request's `Host` header (Node) or its URL (Fetch).
+   */
+  publicUrl?: string
+  /**
+   * Where used DPoP proofs are remembered (each is accepted once). Default: this
+   * process's memory ({@link createMemoryReplayStore}); with several processes,
+   * pass a shared one (Redis: see {@link DpopReplayStore}).
+   */
+  replayStore?: DpopReplayStore
 }
 
 /**
- * Checks a request's `Authorization: Bearer …` and resolves to the caller, or
+ * Checks a request's `Authorization: Bearer …` (or `DPoP …` with a `DPoP` proof
+ * header, for a token bound to a key) and resolves to the caller, or
  * rejects with an {@link AccessTokenError} / {@link IssuerUnavailableError}. It
  * takes the request itself (a Node `IncomingMessage`, as Express and Fastify
  * hand it over too; a Fetch `Request`, as h3 v2, Hono and Next.js do), its
@@ -63,8 +79,8 @@ export interface AuthenticateOptions extends Omit<VerifyAccessTokenOptions, 'cur
  */
 export type Authenticate = (request: AuthenticateInput) => Promise<AuthenticatedUser>
 
-/** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+/** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), one or more spaces, a b64token. */
+const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i
 /** A revoked login stays revoked: "inactive" is remembered this long. */
 const INACTIVE_TTL_MS = 5 * 60_000
 const MAX_CACHED_TOKENS = 10_000
@@ -104,23 +120,41 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticate 
     throw new TypeError('createAuthenticator: revocationCacheTtl must be a number of seconds from 0 to 300')
   }
   const revocation = options.checkRevocation ? new RevocationCheck(checked.url, cacheTtl * 1000) : undefined
+  const publicUrl =
+    options.publicUrl === undefined
+      ? undefined
+      : trimTrailingSlashes(checkAbsoluteUrl(options.publicUrl, 'createAuthenticator: publicUrl'))
+  const replayStore = options.replayStore ?? createMemoryReplayStore()
+  if (typeof replayStore.putIfAbsent !== 'function') {
+    throw new TypeError('createAuthenticator: replayStore must have a putIfAbsent(key, ttlSeconds) method')
+  }
 
   return async function authenticate(request) {
-    const token = readBearerToken(readAuthorization(request))
-    const claims = await verifyWithCheckedOptions(token, checked, now ? new Date(now()) : undefined)
+    const { scheme, token } = readToken(readAuthorization(request))
+    const at = now ? now() : Date.now()
+    const claims = await verifyWithCheckedOptions(token, checked, now ? new Date(at) : undefined, true)
+    if (claims.cnf) {
+      const target = scheme === 'dpop' ? readRequestTarget(request, publicUrl) : undefined
+      // Bearer use of a bound token, or no request to check a proof against.
+      if (!target) throw new AccessTokenError('sender_constrained')
+      const proof = readHeader(request as object, 'dpop')
+      await checkDpopProof({ proof, ...target, accessToken: token, jkt: claims.cnf.jkt, replayStore, now: at })
+    } else if (scheme === 'dpop') {
+      throw new AccessTokenError('invalid_dpop_proof', 'The access token is not bound to a key: send it as Bearer.')
+    }
     if (revocation && !(await revocation.isActive(token, claims))) throw new AccessTokenError('revoked')
     return { id: claims.sub, provider: claims.provider, loginId: claims.sid, claims }
   }
 }
 
-/** The token of an `Authorization: Bearer …` value. */
-function readBearerToken(authorization: unknown): string {
+/** The scheme and token of an `Authorization: Bearer …` or `DPoP …` value. */
+function readToken(authorization: unknown): { scheme: 'bearer' | 'dpop'; token: string } {
   if (authorization === undefined || authorization === null) throw new AccessTokenError('missing')
   if (typeof authorization !== 'string') throw new AccessTokenError('malformed')
   if (authorization.trim() === '') throw new AccessTokenError('missing')
-  const token = BEARER.exec(authorization.trim())?.[1]
-  if (!token) throw new AccessTokenError('malformed')
-  return token
+  const match = AUTHORIZATION.exec(authorization.trim())
+  if (!match?.[2]) throw new AccessTokenError('malformed')
+  return { scheme: match[1]!.length === 4 ? 'dpop' : 'bearer', token: match[2] }
 }
 
 /** Introspection answers per token, briefly remembered, one request in flight per token. */

@@ -25,6 +25,8 @@ export interface AccessTokenClaims {
   sid: string
   provider: string
   client_id?: string
+  /** Present when the token is bound to a DPoP key (RFC 9449): the key's RFC 7638 SHA-256 thumbprint. */
+  cnf?: { jkt: string }
 }
 
 /**

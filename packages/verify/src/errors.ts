@@ -13,8 +13,13 @@ import type { VerifyReason } from './claims.js'
  * - `expired`: `exp` has passed (beyond the clock tolerance)
  * - `lifetime_too_long`: `exp - iat` exceeds the longest lifetime allowed
  *   (`maxTokenLifetime`): whoever minted it is not following the issuer's settings
- * - `sender_constrained`: a DPoP-bound token (`cnf.jkt`); this version cannot
- *   check the proof such a token needs, so it never accepts one
+ * - `sender_constrained`: a DPoP-bound token (`cnf.jkt`) sent as Bearer, or
+ *   given where no proof can be checked (`verifyAccessToken` alone, or
+ *   `authenticate` given only a header value): it needs `Authorization: DPoP`
+ *   and a proof for the request
+ * - `invalid_dpop_proof`: a bound token whose DPoP proof is missing, malformed,
+ *   by another key, for another method or URL, without the right `ath`, stale,
+ *   or already used (RFC 9449); or an unbound token sent as DPoP
  * - `revoked`: it verifies, but Boarding Pass says its login has ended (introspection)
  *
  * @example
@@ -33,6 +38,7 @@ export type AccessTokenErrorCode =
   | 'expired'
   | 'lifetime_too_long'
   | 'sender_constrained'
+  | 'invalid_dpop_proof'
   | 'revoked'
 
 /**
@@ -137,7 +143,8 @@ const ACCESS_TOKEN_MESSAGES: Record<AccessTokenErrorCode, string> = {
   wrong_audience: 'The access token is meant for another audience.',
   expired: 'The access token has expired.',
   lifetime_too_long: 'The access token lives longer than this service allows.',
-  sender_constrained: 'The access token is bound to a key (DPoP), which this service does not accept.',
+  sender_constrained: 'The access token is bound to a key: send it as Authorization: DPoP, with a DPoP proof.',
+  invalid_dpop_proof: 'The DPoP proof is missing or not valid for this request.',
   revoked: 'The access token belongs to a login that has ended.',
 }
 

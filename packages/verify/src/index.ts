@@ -18,7 +18,8 @@ export {
 export { isAccessTokenType } from './access-token-type.js'
 export { introspectAccessToken, type IntrospectAccessTokenOptions } from './introspect-access-token.js'
 export { createAuthenticator, type Authenticate, type AuthenticateOptions, type AuthenticatedUser } from './authenticate.js'
-export type { AuthenticateInput, HeadersLike } from './read-authorization.js'
+export type { AuthenticateInput, AuthenticateRequest, HeadersLike } from './read-authorization.js'
+export { createMemoryReplayStore, type DpopReplayStore } from './dpop.js'
 export {
   AccessTokenError,
   BoardingPassError,

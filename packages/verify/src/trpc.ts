@@ -1,18 +1,19 @@
 import { TRPCError, initTRPC } from '@trpc/server'
 import { createAuthenticator, type AuthenticateOptions, type AuthenticatedUser } from './authenticate.js'
 import { isBoardingPassError } from './errors.js'
-import type { HeadersLike } from './read-authorization.js'
+import type { AuthenticateRequest, HeadersLike } from './read-authorization.js'
 
-export type { HeadersLike }
+export type { AuthenticateRequest, HeadersLike }
 
 /**
- * What a protected procedure needs from your context: the `Authorization`
- * header, either as `authorization` (a string) or among `headers`. Both are
- * optional, so add whichever your `createContext` has:
+ * What a protected procedure needs from your context: the request itself as
+ * `req` (needed for DPoP-bound tokens: their proof names the request's method
+ * and URL), or just the `Authorization` header, as `authorization` (a string)
+ * or among `headers`. All are optional, so add whichever your `createContext` has:
  *
- * - standalone / node-http adapter: `({ req }) => ({ headers: req.headers })`
- * - fetch adapter (Next.js, Hono, …): `({ req }) => ({ headers: req.headers })`
- * - anything else: `{ authorization: <the header's value> }`
+ * - standalone / node-http adapter: `({ req }) => ({ req })`
+ * - fetch adapter (Next.js, Hono, …): `({ req }) => ({ req })`
+ * - anything else: `{ authorization: <the header's value> }` (Bearer tokens only)
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ export type { HeadersLike }
  * ```
  */
 export interface BearerContext {
+  req?: AuthenticateRequest
   authorization?: string | null
   headers?: HeadersLike
 }
@@ -105,7 +107,7 @@ export function requireAccessToken(options: RequireAccessTokenOptions): AccessTo
   return t.procedure.use<{ user: AuthenticatedUser }>(async ({ ctx, next }) => {
     let user
     try {
-      user = await authenticate(typeof ctx.authorization === 'string' ? ctx.authorization : (ctx.headers ?? null))
+      user = await authenticate(ctx.req ?? (typeof ctx.authorization === 'string' ? ctx.authorization : (ctx.headers ?? null)))
     } catch (error) {
       if (!isBoardingPassError(error)) throw error
       throw new TRPCError({

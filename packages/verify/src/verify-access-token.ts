@@ -91,7 +91,9 @@ export interface VerifyAccessTokenOptions {
  * (fetched, cached, re-fetched on an unknown `kid`), algorithm in the allow-list,
  * `iss`, `aud`, `exp` with a small tolerance, `exp - iat` within `maxTokenLifetime`,
  * `typ` (see {@link isAccessTokenType}), and every claim Boarding Pass sets. A
- * DPoP-bound token (`cnf`) is refused: this version cannot check its proof.
+ * DPoP-bound token (`cnf.jkt`) is refused as `sender_constrained`: a token
+ * alone cannot show its proof; `createAuthenticator` (and the tRPC middleware)
+ * accept one with a valid proof for the request.
  *
  * It does not know whether the login has since ended (logout, refresh-token
  * reuse): for that, ask {@link introspectAccessToken}, or use
@@ -127,6 +129,8 @@ export async function verifyWithCheckedOptions(
   token: string,
   options: CheckedOptions,
   currentDate = options.currentDate,
+  /** The authenticator checks the proof a bound token needs; alone, this cannot. */
+  allowBound = false,
 ): Promise<AccessTokenClaims> {
   if (token.length === 0) throw new AccessTokenError('missing')
   if (token.length > MAX_TOKEN_LENGTH) throw new AccessTokenError('malformed')
@@ -145,7 +149,13 @@ export async function verifyWithCheckedOptions(
   }
   const claims = readClaims(payload)
   if (claims.exp - claims.iat > options.maxTokenLifetime) throw new AccessTokenError('lifetime_too_long')
-  if (payload.cnf !== undefined) throw new AccessTokenError('sender_constrained')
+  if (payload.cnf !== undefined) {
+    const jkt = (payload.cnf as { jkt?: unknown } | null)?.jkt
+    // A confirmation method this package cannot check (anything but a DPoP thumbprint) is never ignored.
+    if (typeof jkt !== 'string' || jkt.length === 0) throw new AccessTokenError('malformed')
+    if (!allowBound) throw new AccessTokenError('sender_constrained')
+    claims.cnf = { jkt }
+  }
   return claims
 }
 

@@ -17,7 +17,8 @@ export const NODE_DIGEST: Record<HashMethod, string> = { sha256: 'sha256', sha38
  * Step 3: boarding takes both codes. The Server Code is taken from the store
  * atomically (exactly one of any concurrent redemptions gets it, on any
  * instance), so it is spent whether or not the Client Code matches; only a
- * matching Client Code opens a login.
+ * matching Client Code opens a login. With `client.jkt` (the key of the
+ * request's checked DPoP proof, v1.2) the tokens are bound to that key.
  */
 export async function completeFlow(services: Services, input: CompleteInput, client: LoginClient = {}): Promise<TokenResponse> {
   const record = await services.store.serverCodes.take(secretKey(input.serverCode))

@@ -12,12 +12,12 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
   const ok = typeof origin === 'string' && allowed.includes(origin)
   if (ok) {
     res.setHeader('access-control-allow-origin', origin)
-    res.setHeader('access-control-expose-headers', 'Retry-After')
+    res.setHeader('access-control-expose-headers', 'Retry-After, WWW-Authenticate')
   }
   if (req.method !== 'OPTIONS') return false
   if (ok) {
     res.setHeader('access-control-allow-methods', 'GET, POST')
-    res.setHeader('access-control-allow-headers', 'authorization, content-type, trpc-accept, x-trpc-source')
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, dpop, trpc-accept, x-trpc-source')
     res.setHeader('access-control-max-age', '600')
   }
   res.writeHead(ok ? 204 : 403, { 'content-length': 0 })

@@ -6,6 +6,7 @@ import type { DevProvider } from '../dev-provider/index.js'
 import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
 import { retryAfterOf } from '../errors.js'
+import { dpopChallengeOf } from '../session/dpop.js'
 import { handleCallback } from './callback-route.js'
 import { untrustedProxyWarning } from './client-address.js'
 import { applyCors } from './cors.js'
@@ -60,8 +61,15 @@ export function createRequestHandler(
         createContext: ({ req }) => createContext(services, req),
         responseMeta: ({ errors }) => {
           const wait = retryAfterOf(errors)
+          const challenge = dpopChallengeOf(errors)
           // tRPC sets its own Vary; an array is appended to it (CORS answers differ by Origin).
-          return { headers: { vary: ['Origin'], ...(wait ? { 'retry-after': String(wait) } : {}) } }
+          return {
+            headers: {
+              vary: ['Origin'],
+              ...(wait ? { 'retry-after': String(wait) } : {}),
+              ...(challenge ? { 'www-authenticate': challenge } : {}),
+            },
+          }
         },
         onError: ({ error, path }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.cause ?? error }, 'procedure failed')

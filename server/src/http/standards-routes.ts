@@ -118,7 +118,8 @@ const introspect: FormHandler = async (services, token) => {
     aud: result.aud,
     jti: result.jti,
     sid: result.sid,
-    token_type: 'Bearer',
+    // RFC 9449 §6.2: a bound token is a DPoP token, with its key's thumbprint.
+    ...(result.cnf ? { token_type: 'DPoP', cnf: result.cnf } : { token_type: 'Bearer' }),
   }
 }
 

@@ -11,6 +11,7 @@ import { createContext } from '../context.js'
 import { retryAfterOf } from '../errors.js'
 import { appRouter } from '../routers/_app.js'
 import type { Services } from '../services.js'
+import { dpopChallengeOf } from '../session/dpop.js'
 
 const config = appRouter._def._config
 const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>
@@ -89,6 +90,8 @@ export async function tryFastPath(
   }
   const wait = retryAfterOf([error])
   if (wait) headers['retry-after'] = String(wait)
+  const challenge = error && dpopChallengeOf([error])
+  if (challenge) headers['www-authenticate'] = challenge
   res.writeHead(status, headers)
   res.end(text)
   return true

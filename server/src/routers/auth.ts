@@ -20,6 +20,7 @@ import { startCrossDeviceFlow } from '../flow/cross-device/start.js'
 import { pollFlow, readFlowStatus, watchFlow } from '../flow/cross-device/status.js'
 import { startFlow } from '../flow/start.js'
 import { countOpen } from '../metrics/http.js'
+import { bindingKey } from '../session/dpop.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
@@ -64,11 +65,19 @@ export const authRouter = router({
    */
   complete: limitedProcedure('complete')
     .input(completeInput)
-    .mutation(({ ctx, input }) => completeFlow(ctx.services, input, { userAgent: ctx.userAgent })),
+    .mutation(async ({ ctx, input }) =>
+      completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }),
+    ),
 
   refresh: limitedProcedure('refresh')
     .input(refreshInput)
-    .mutation(({ ctx, input }) => refreshLogin(ctx.services, input.refreshToken, { ip: ctx.clientIp, userAgent: ctx.userAgent })),
+    .mutation(async ({ ctx, input }) =>
+      refreshLogin(ctx.services, input.refreshToken, {
+        ip: ctx.clientIp,
+        userAgent: ctx.userAgent,
+        jkt: await bindingKey(ctx.services, ctx),
+      }),
+    ),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)

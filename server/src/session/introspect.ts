@@ -33,6 +33,8 @@ export async function introspectToken(services: Services, token: string): Promis
     // Tokens minted before v1.2 lack the claim; they were issued to the same app.
     client_id: claims.client_id ?? services.settings.clientId,
     provider: claims.provider,
+    // A bound token is active as long as it verifies: introspection is the resource server asking, not the token's holder.
+    ...(claims.cnf ? { cnf: claims.cnf } : {}),
     user: login.user,
   }
 }

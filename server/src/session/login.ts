@@ -4,20 +4,30 @@ import { StoreFullError, type LoginRecord } from '../store/index.js'
 import { randomSecret, secretKey } from '../tokens/secrets.js'
 import { indexLogin, unindexLogins } from './session-index.js'
 
+/** What follows the login id in a refresh token bound to a DPoP key (v1.2). */
+const BOUND_MARK = 'dpop.'
+
 /**
  * A refresh token is `<loginId>.<secret>`: the login it belongs to is readable
- * without a lookup, so spending one is a single atomic swap in the store.
+ * without a lookup, so spending one is a single atomic swap in the store. One
+ * bound to a DPoP key is `<loginId>.dpop.<secret>`: that it needs a proof is
+ * known without a lookup too, so one presented without a proof is refused
+ * before the store is touched (and is not spent), and unbound tokens cost no
+ * extra read. The mark cannot be added or removed: the record is keyed by the
+ * whole token's hash.
  */
-export function parseRefreshToken(token: string): { loginId: string; key: string } | undefined {
+export function parseRefreshToken(token: string): { loginId: string; key: string; bound: boolean } | undefined {
   const dot = token.indexOf('.')
   if (dot < 16 || dot > 64 || token.length - dot < 40) return undefined
-  return { loginId: token.slice(0, dot), key: secretKey(token) }
+  return { loginId: token.slice(0, dot), key: secretKey(token), bound: token.startsWith(BOUND_MARK, dot + 1) }
 }
 
 /** What the client that completes a login says of itself (shown in `auth.sessions`). */
 export interface LoginClient {
   userAgent?: string
   deviceName?: string
+  /** v1.2: the key of the request's checked DPoP proof; the tokens are bound to it. */
+  jkt?: string
 }
 
 /** Longest User-Agent kept with a login. */
@@ -43,7 +53,7 @@ export async function openLogin(
       }
       throw error
     }),
-    issueTokens(services, loginId, user),
+    issueTokens(services, loginId, user, client.jkt),
   ])
   // The index entry only once the login exists (see session-index.ts); past the cap, the idlest sessions end.
   for (const idle of await indexLogin(services, loginId, login)) {
@@ -52,18 +62,18 @@ export async function openLogin(
   return { loginId, response }
 }
 
-/** A new access token and a new refresh token for a live login. */
-export async function issueTokens(services: Services, loginId: string, user: User): Promise<TokenResponse> {
-  const refreshToken = `${loginId}.${randomSecret(32)}`
+/** A new access token and a new refresh token for a live login, both bound to DPoP key `jkt` when given. */
+export async function issueTokens(services: Services, loginId: string, user: User, jkt?: string): Promise<TokenResponse> {
+  const refreshToken = jkt ? `${loginId}.${BOUND_MARK}${randomSecret(32)}` : `${loginId}.${randomSecret(32)}`
   const [accessToken] = await Promise.all([
-    services.accessTokens.sign(user, loginId),
+    services.accessTokens.sign(user, loginId, jkt),
     services.store.refreshTokens.put(
       secretKey(refreshToken),
-      { loginId, spent: false },
+      jkt ? { loginId, spent: false, jkt } : { loginId, spent: false },
       services.settings.refreshTokenTtl * 1000,
     ),
   ])
-  return { accessToken, tokenType: 'Bearer', expiresIn: services.accessTokens.ttl, refreshToken, user }
+  return { accessToken, tokenType: jkt ? 'DPoP' : 'Bearer', expiresIn: services.accessTokens.ttl, refreshToken, user }
 }
 
 /**

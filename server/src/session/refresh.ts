@@ -8,6 +8,8 @@ import { touchIndex } from './session-index.js'
 export interface RefreshClient {
   ip: string
   userAgent?: string
+  /** v1.2: the key of the request's checked DPoP proof. */
+  jkt?: string
 }
 
 /**
@@ -17,27 +19,37 @@ export interface RefreshClient {
  * revoked (PROTOCOL.md, reuse detection). The one that rotated re-reads the
  * login before answering: no answer carries tokens of a login revoked
  * meanwhile (issue 13 item 9).
+ *
+ * A token bound to a DPoP key (v1.2) is refused without a proof by that key
+ * (`client.jkt`), or with another key, and is not spent by that refusal; the
+ * new pair is bound to `client.jkt`.
  */
 export async function refreshLogin(services: Services, refreshToken: string, client: RefreshClient): Promise<TokenResponse> {
   // Failures are counted per client address, never on the login id the token names: that id is
   // the public `sid` of every access token, and a count on it lets anyone lock its owner out.
   await services.limits.refuseIfExhausted('refreshFailure', client.ip)
   try {
-    return await rotate(services, refreshToken)
+    return await rotate(services, refreshToken, client.jkt)
   } catch (error) {
     if (error instanceof AuthError && error.reason === 'invalid_grant') await services.limits.consume('refreshFailure', client.ip)
     throw error
   }
 }
 
-async function rotate(services: Services, refreshToken: string): Promise<TokenResponse> {
+async function rotate(services: Services, refreshToken: string, jkt: string | undefined): Promise<TokenResponse> {
   const { store, settings } = services
   const parsed = parseRefreshToken(refreshToken)
   if (!parsed) throw new AuthError('invalid_grant')
   const ttl = settings.refreshTokenTtl * 1000
+  if (parsed.bound) {
+    // Read before spending: a copied token used without its key must leave the holder's token usable.
+    const record = jkt ? await store.refreshTokens.get(parsed.key) : undefined
+    if (!record || record.jkt !== jkt) throw new AuthError('invalid_grant')
+  }
   // Only a token that exists is marked spent: a forged `<loginId>.<anything>` writes nothing,
   // so it can never be mistaken for the reuse of a real one (and revoke someone else's login).
-  const previous = await store.refreshTokens.swapIfPresent(parsed.key, { loginId: parsed.loginId, spent: true }, ttl)
+  const spent = parsed.bound ? { loginId: parsed.loginId, spent: true, jkt } : { loginId: parsed.loginId, spent: true }
+  const previous = await store.refreshTokens.swapIfPresent(parsed.key, spent, ttl)
   if (!previous || previous.loginId !== parsed.loginId) throw new AuthError('invalid_grant')
   if (previous.spent) {
     // Reuse, whoever presents it (the same client's retry too: the client library refreshes one at a time).
@@ -53,7 +65,7 @@ async function rotate(services: Services, refreshToken: string): Promise<TokenRe
   services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
   services.metrics.refreshes.inc()
   const [response] = await Promise.all([
-    issueTokens(services, parsed.loginId, login.user),
+    issueTokens(services, parsed.loginId, login.user, jkt),
     // The user's session index lives as long as their latest-refreshed login.
     touchIndex(services, login.user.id),
   ])

@@ -42,6 +42,8 @@ export interface Store {
    * `session/session-index.ts`.
    */
   readonly sessionIndex: Hashes
+  /** DPoP proofs already used, by SHA-256 of key thumbprint and `jti` (RFC 9449 §11.1), for the `iat` window. */
+  readonly dpopProofs: Table<number>
   /** The node-redis client, when the store is Redis (shared with the rate limiter). */
   readonly redisClient?: unknown
   /** Resolves when the backend answers; rejects otherwise. */
@@ -90,10 +92,18 @@ export async function createStore(options: {
     refreshTokens: `${PREFIX}refresh:`,
     sessionIndex: `${PREFIX}sessions:`,
   })
-  return assemble('memory', pending, durable, options.observe)
+  // Used DPoP proofs apart: a flood of them evicts neither pending flows nor logins.
+  const proofs = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
+  return assemble('memory', pending, durable, options.observe, proofs)
 }
 
-function assemble(kind: Store['kind'], pending: Backend, durable: Backend & HashOps, observe?: StoreObserver): Store {
+function assemble(
+  kind: Store['kind'],
+  pending: Backend,
+  durable: Backend & HashOps,
+  observe?: StoreObserver,
+  proofs: Backend = durable,
+): Store {
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -108,6 +118,7 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend & Hash
     })
   const pendingKeyv = keyvFor(pending)
   const durableKeyv = pending === durable ? pendingKeyv : keyvFor(durable)
+  const proofsKeyv = proofs === durable ? durableKeyv : keyvFor(proofs)
   return {
     kind,
     redisClient: durable.redisClient,
@@ -122,10 +133,12 @@ function assemble(kind: Store['kind'], pending: Backend, durable: Backend & Hash
     linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs, observe),
     polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs, observe),
     sessionIndex: new Hashes(durable, 'sessions', timeoutMs),
+    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs, observe),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()
       if (durable !== pending) await durable.close()
+      if (proofs !== durable) await proofs.close()
     },
   }
 }

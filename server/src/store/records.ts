@@ -50,6 +50,8 @@ export interface LoginRecord {
 export interface RefreshRecord {
   loginId: string
   spent: boolean
+  /** v1.2: the DPoP key (RFC 7638 thumbprint) a proof must be signed with to spend it. */
+  jkt?: string
 }
 
 /**

@@ -33,8 +33,8 @@ export class AccessTokens {
     return this.options.ttl
   }
 
-  /** A JWT for `user` in login `loginId`, signed with the current key. */
-  sign(user: User, loginId: string): string {
+  /** A JWT for `user` in login `loginId`, signed with the current key; bound to DPoP key `jkt` when given. */
+  sign(user: User, loginId: string, jkt?: string): string {
     const key = this.signingKey()
     const alg = key.alg as SigningAlg
     let header = this.headers.get(key.kid)
@@ -51,6 +51,7 @@ export class AccessTokens {
       provider: user.provider,
       client_id: this.options.clientId,
     }
+    if (jkt) claims.cnf = { jkt }
     return signCompactJws(header, claims, key.privateKey, alg)
   }
 
@@ -107,6 +108,14 @@ export class AccessTokens {
     }
     const clientId = payload.client_id
     if (clientId !== undefined && typeof clientId !== 'string') return undefined
-    return { iss, sub, aud: aud as string | string[], iat, exp, jti, sid, provider, ...(clientId ? { client_id: clientId } : {}) }
+    const claims: AccessTokenClaims = { iss, sub, aud: aud as string | string[], iat, exp, jti, sid, provider }
+    if (clientId) claims.client_id = clientId
+    if (payload.cnf !== undefined) {
+      // A confirmation this service cannot check (anything but a DPoP thumbprint) is never ignored.
+      const jkt = (payload.cnf as { jkt?: unknown } | null)?.jkt
+      if (typeof jkt !== 'string' || jkt.length === 0) return undefined
+      claims.cnf = { jkt }
+    }
+    return claims
   }
 }

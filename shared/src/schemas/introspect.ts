@@ -37,6 +37,8 @@ export const activeTokenSchema = z.object({
   client_id: z.string(),
   /** The provider the user signed in with. */
   provider: z.string(),
+  /** v1.2: the DPoP key the token is bound to (RFC 9449 §6.2), when it is. */
+  cnf: z.object({ jkt: z.string() }).optional(),
   user: userSchema,
 })
 

@@ -6,7 +6,8 @@ import { userSchema } from './user.js'
 /** What `auth.complete` and `auth.refresh` return. */
 export const tokenResponse = z.object({
   accessToken: z.string(),
-  tokenType: z.literal('Bearer'),
+  /** v1.2: `DPoP` when the tokens are bound to the key of the request's DPoP proof. */
+  tokenType: z.enum(['Bearer', 'DPoP']),
   /** Seconds until the access token expires. */
   expiresIn: z.number().int().positive(),
   refreshToken: z.string(),

@@ -1,5 +1,11 @@
 import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+/** The CLI keeps its DPoP key in the per-user config directory: in tests, a fresh one, never the real user's. */
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'bp-cli-config-'))
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -35,7 +41,10 @@ export interface CliProcess {
  * arrives in stdout, as on a terminal.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, options: { tty?: boolean } = {}): CliProcess {
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BOARDING_PASS_')))
+  const cleanEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BOARDING_PASS_'))),
+    XDG_CONFIG_HOME: CONFIG_HOME,
+  }
   const command = [process.execPath, `${ROOT}cli/dist/main.js`, ...args]
   const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ')
   const child = options.tty

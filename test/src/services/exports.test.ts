@@ -11,6 +11,7 @@ describe('@boarding-pass/verify entry points', () => {
       'DEFAULT_MAX_TOKEN_LIFETIME',
       'IssuerUnavailableError',
       'createAuthenticator',
+      'createMemoryReplayStore',
       'introspectAccessToken',
       'isAccessTokenError',
       'isAccessTokenType',

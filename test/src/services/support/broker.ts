@@ -34,8 +34,16 @@ export async function startBroker(env: Record<string, string>, options: BrokerOp
   return { url: settings.publicUrl, address: app.address, app, close: () => app.close() }
 }
 
-/** The whole two-code flow against the development provider: `name` signs in, the token response comes back. */
-export async function signIn(broker: Broker, name = 'Ada Lovelace'): Promise<TokenResponse> {
+/**
+ * The whole two-code flow against the development provider: `name` signs in, the
+ * token response comes back. With `dpop`, `auth.complete` carries the proof it
+ * makes for the URL given (the tokens come back bound to its key).
+ */
+export async function signIn(
+  broker: Broker,
+  name = 'Ada Lovelace',
+  options: { dpop?: (htu: string) => Promise<string> } = {},
+): Promise<TokenResponse> {
   const pair = await createClientCodePair()
   const redirectUri = `${broker.url}/callback`
   const start = await callProcedure<{ authorizationUrl: string }>(broker.url, 'auth.start', {
@@ -45,7 +53,11 @@ export async function signIn(broker: Broker, name = 'Ada Lovelace'): Promise<Tok
   const back = await browserlessLogin(start.body.result!.data.authorizationUrl, { name, stopAt: redirectUri })
   const serverCode = back.searchParams.get('server_code')
   if (!serverCode) throw new Error(`no server_code in ${back.href}`)
-  const complete = await callProcedure(broker.url, 'auth.complete', { mutation: { clientCode: pair.clientCode, serverCode } })
+  const headers = options.dpop ? { dpop: await options.dpop(`${broker.url}/trpc/auth.complete`) } : undefined
+  const complete = await callProcedure(broker.url, 'auth.complete', {
+    mutation: { clientCode: pair.clientCode, serverCode },
+    headers,
+  })
   if (complete.status !== 200) throw new Error(`auth.complete: ${JSON.stringify(complete.body)}`)
   return tokenResponse.parse(complete.body.result!.data)
 }
