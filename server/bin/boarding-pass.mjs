@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `boarding-pass` command: starts the service (settings from the environment).
+// A committed shim, so that installing the workspace links the command before the
+// first build (a bin pointing into dist/ would not exist yet and warn).
+import '../dist/main.js'
