@@ -15,6 +15,7 @@ export class FlowEvents {
   private readonly local = new EventEmitter()
   private publisher: { publish(channel: string, message: string): Promise<unknown> } | undefined
   private subscriber: Subscriber | undefined
+  private watchdog: NodeJS.Timeout | undefined
 
   constructor(private readonly logger: Logger) {
     this.local.setMaxListeners(0)
@@ -22,6 +23,7 @@ export class FlowEvents {
 
   /** Connects to Redis pub/sub (a second connection, as subscribing takes one over). */
   async useRedis(client: unknown): Promise<void> {
+    if (isCluster(client)) return this.useCluster(client)
     const redis = client as RedisLike
     this.publisher = redis
     const subscriber = redis.duplicate()
@@ -32,6 +34,32 @@ export class FlowEvents {
       (error: unknown) =>
         this.logger.warn({ err: error }, 'flow events: Redis subscription failed; watchers fall back to re-reading'),
     )
+  }
+
+  /**
+   * On a Redis Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE on the master of
+   * the channel's slot). node-redis follows the channel when its slot moves
+   * (the server unsubscribes, the client re-subscribes where it went); when
+   * that master dies, the topology re-read after the failover drops its
+   * subscription with it, and a watchdog subscribes again on the promoted
+   * replica. Approvals published in between are lost: watchers see them at
+   * their next timed re-read.
+   */
+  private useCluster(cluster: ClusterLike): void {
+    this.publisher = { publish: (channel, message) => cluster.sPublish(channel, message) }
+    const listener = (flowId: string) => this.local.emit(flowId)
+    let subscribing = false
+    const subscribe = () => {
+      if (subscribing || !cluster.isOpen || cluster.masters.some((master) => master.pubSub)) return
+      subscribing = true
+      cluster
+        .sSubscribe(CHANNEL, listener)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'flow events: sharded subscription failed; retrying'))
+        .finally(() => (subscribing = false))
+    }
+    this.watchdog = setInterval(subscribe, 500)
+    this.watchdog.unref()
+    subscribe()
   }
 
   /** Tells every watcher of `flowId`, on every instance, to re-read it. */
@@ -65,6 +93,7 @@ export class FlowEvents {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog)
     const subscriber = this.subscriber
     this.subscriber = undefined
     if (!subscriber) return
@@ -84,6 +113,18 @@ interface Subscriber {
   quit?(): Promise<unknown>
   close?(): Promise<unknown>
   destroy?(): void
+}
+
+/** The part of node-redis's cluster client that sharded pub/sub uses. */
+interface ClusterLike {
+  readonly isOpen: boolean
+  readonly masters: { pubSub?: unknown }[]
+  sPublish(channel: string, message: string): Promise<unknown>
+  sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>
+}
+
+function isCluster(client: unknown): client is ClusterLike {
+  return typeof client === 'object' && client !== null && 'masters' in client && 'sSubscribe' in client
 }
 
 interface RedisLike {
