@@ -111,12 +111,12 @@ describe('failover: a master SIGKILLed mid-traffic (private 6-node cluster, two 
     const firstFailure = Math.min(...failures.map((call) => call.at))
     const lastFailure = Math.max(...failures.map((call) => call.at))
     const promotedAfter = await cluster.masterOf(slot)
-    console.log(
+    process.stdout.write(
       `failover: ${calls.length} calls, ${redemptions} redemptions, ${doubleRedemptions} double; ` +
         `store_unavailable ${failures.length} calls from ${(firstFailure / 1000).toFixed(2)} s to ${(lastFailure / 1000).toFixed(2)} s after the kill ` +
         `(${((lastFailure - firstFailure) / 1000).toFixed(2)} s); recovered ${(lastFailure / 1000).toFixed(2)} s after the kill; ` +
         `slowest auth.complete refused store_unavailable: ${Math.max(0, ...failures.filter((call) => call.kind === 'complete').map((call) => call.ms)).toFixed(0)} ms; ` +
-        `slot ${slot} (bp:flow-events) moved from :${victimPort} to :${promotedAfter}`,
+        `slot ${slot} (bp:flow-events) moved from :${victimPort} to :${promotedAfter}\n`,
     )
     expect(unexpected, JSON.stringify(unexpected.slice(0, 5))).toEqual([])
     expect(doubleRedemptions).toBe(0)
@@ -133,7 +133,7 @@ describe('failover: a master SIGKILLed mid-traffic (private 6-node cluster, two 
 
     // Approvals reach watchers on the other instance through the promoted master's channel.
     const latency = await openedLatency(service.publicUrl, a, b)
-    console.log(`failover: after it, "opened" reached the watcher on the other instance in ${latency.toFixed(1)} ms`)
+    process.stdout.write(`failover: after it, "opened" reached the watcher on the other instance in ${latency.toFixed(1)} ms\n`)
     expect(latency).toBeLessThan(1_000)
 
     // And the service is whole again on both instances.
