@@ -6,7 +6,7 @@ import { REDIS_SOCKET, RedisStore } from './redis.js'
  * How long a claim (GETDEL, SET … GET, SET NX) waits for one replica to hold
  * it before it is answered. See {@link RedisClusterStore}.
  */
-export const REPLICA_ACK_TIMEOUT_MS = 250
+export const REPLICA_ACK_TIMEOUT_MS = 500
 
 /**
  * The store on a Redis Cluster (REDIS_CLUSTER_NODES): the same verbs as
@@ -137,8 +137,15 @@ export class RedisClusterStore extends RedisStore {
     return this.routed(() => super.setXx(key, raw, ttlMs))
   }
 
+  /**
+   * HSET + PEXPIRE in one MULTI on the master of `key`'s slot. Through
+   * `_execute`, unlike the cluster client's own `multi()`, which follows
+   * neither MOVED nor ASK and so fails while the slot is being migrated.
+   */
   override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.routed(() => super.hashSet(key, field, value, ttlMs))
+    await this.routed(() =>
+      this.cluster._execute(key, false, undefined, (client) => client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()),
+    )
   }
 
   override async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -170,6 +177,14 @@ export class RedisClusterStore extends RedisStore {
 /** The part of a node-redis node client the claims use. */
 interface NodeClient {
   sendCommand(args: string[]): Promise<unknown>
+  multi(): NodeMulti
+}
+
+/** The part of a node client's MULTI that {@link RedisClusterStore.hashSet} uses. */
+interface NodeMulti {
+  hSet(key: string, field: string, value: string): NodeMulti
+  pExpire(key: string, ms: number): NodeMulti
+  exec(): Promise<unknown[]>
 }
 
 /** The part of node-redis's cluster client this store uses beyond the keyed commands. */

@@ -12,6 +12,9 @@ import type { TestInstance } from '../support/boarding-pass.js'
 
 const run = promisify(execFile)
 
+/** `CHANNEL_SLOT` in server/src/flow/cross-device/events.ts. */
+const CHANNEL_SLOT = 9769
+
 /** `redis-cli -c` against the project's cluster (following MOVED), trimmed output. */
 async function cli(...args: string[]): Promise<string> {
   const seed = new URL(inject('redisClusterNodes').split(',')[0]!)
@@ -72,6 +75,8 @@ describe('two instances on a real 6-node Redis Cluster (REDIS_CLUSTER_NODES)', (
 
     const flow = await beginFlow(b.address, { redirectUri: service.redirectUri })
     expect(await cli('EXISTS', `bp:flow:{${flow.flowId}}`)).toBe('1')
+    // The approvals' sharded channel: its slot, as events.ts has it written down for its watchdog.
+    expect(Number(await cli('CLUSTER', 'KEYSLOT', 'bp:flow-events'))).toBe(CHANNEL_SLOT)
   })
 
   it('one key set for both instances, at bp:keys:{current}; a session index per user at bp:sessions:{<user id>}', async () => {

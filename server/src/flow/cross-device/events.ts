@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from '../../logger.js'
 
 const CHANNEL = 'bp:flow-events'
+/** The Redis Cluster slot of {@link CHANNEL} (CRC16 mod 16384; `CLUSTER KEYSLOT bp:flow-events`, pinned by the cluster tests). */
+export const CHANNEL_SLOT = 9769
 
 /**
  * "Flow X changed": how an approval handled on one instance wakes a watcher on
@@ -39,10 +41,10 @@ export class FlowEvents {
   /**
    * On a Redis Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE on the master of
    * the channel's slot). node-redis follows the channel when its slot moves
-   * (the server unsubscribes, the client re-subscribes where it went); when
-   * that master dies, the topology re-read after the failover drops its
-   * subscription with it, and a watchdog subscribes again on the promoted
-   * replica. Approvals published in between are lost: watchers see them at
+   * (the server unsubscribes, the client re-subscribes where it went), and a
+   * watchdog subscribes again whenever the master now serving the channel's
+   * slot holds no subscription: after a failover (the promoted replica), or
+   * a slot move node-redis did not follow. Approvals published in between are lost: watchers see them at
    * their next timed re-read.
    */
   private useCluster(cluster: ClusterLike): void {
@@ -50,7 +52,8 @@ export class FlowEvents {
     const listener = (flowId: string) => this.local.emit(flowId)
     let subscribing = false
     const subscribe = () => {
-      if (subscribing || !cluster.isOpen || cluster.masters.some((master) => master.pubSub)) return
+      const shard = cluster.slots[CHANNEL_SLOT]
+      if (subscribing || !cluster.isOpen || !shard || shard.master.pubSub) return
       subscribing = true
       cluster
         .sSubscribe(CHANNEL, listener)
@@ -118,13 +121,14 @@ interface Subscriber {
 /** The part of node-redis's cluster client that sharded pub/sub uses. */
 interface ClusterLike {
   readonly isOpen: boolean
-  readonly masters: { pubSub?: unknown }[]
+  /** Per slot, its shard as last discovered; `master.pubSub` once a sharded subscription lives there. */
+  readonly slots: ({ master: { pubSub?: unknown } } | undefined)[]
   sPublish(channel: string, message: string): Promise<unknown>
   sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>
 }
 
 function isCluster(client: unknown): client is ClusterLike {
-  return typeof client === 'object' && client !== null && 'masters' in client && 'sSubscribe' in client
+  return typeof client === 'object' && client !== null && 'slots' in client && 'sSubscribe' in client
 }
 
 interface RedisLike {
