@@ -12,6 +12,14 @@ function problems(env: Record<string, string | undefined>): { variable: string; 
   throw new Error('settings were accepted')
 }
 
+/** A provider, so that WEB_CONCURRENCY > 1 is not refused for the development provider. */
+const ACME = {
+  AUTH_PROVIDERS: 'acme',
+  AUTH_ACME_ISSUER: 'https://id.example.com',
+  AUTH_ACME_ID: 'id',
+  AUTH_ACME_SECRET: 'secret',
+}
+
 const SEEDS = 'redis://127.0.0.1:7000, redis://127.0.0.1:7001,redis://127.0.0.1:7002'
 
 describe('REDIS_CLUSTER_NODES and WEB_CONCURRENCY (contract v1.2 "Redis Cluster")', () => {
@@ -53,18 +61,23 @@ describe('REDIS_CLUSTER_NODES and WEB_CONCURRENCY (contract v1.2 "Redis Cluster"
 
   it('WEB_CONCURRENCY: 1 by default; N workers with a shared store', () => {
     expect(parseSettings({}).webConcurrency).toBe(1)
-    expect(parseSettings({ WEB_CONCURRENCY: '4', REDIS_URL: 'redis://127.0.0.1:6379' }).webConcurrency).toBe(4)
-    expect(parseSettings({ WEB_CONCURRENCY: '2', REDIS_CLUSTER_NODES: SEEDS }).webConcurrency).toBe(2)
+    expect(parseSettings({ ...ACME, WEB_CONCURRENCY: '4', REDIS_URL: 'redis://127.0.0.1:6379' }).webConcurrency).toBe(4)
+    expect(parseSettings({ ...ACME, WEB_CONCURRENCY: '2', REDIS_CLUSTER_NODES: SEEDS }).webConcurrency).toBe(2)
   })
 
   it('WEB_CONCURRENCY above 1 with the in-process store is refused, naming WEB_CONCURRENCY and why', () => {
-    const found = problems({ WEB_CONCURRENCY: '2' })
+    const found = problems({ ...ACME, WEB_CONCURRENCY: '2' })
     expect(found.map((problem) => problem.variable)).toEqual(['WEB_CONCURRENCY'])
     expect(found[0]!.message).toMatch(/in-process store is per worker/)
     for (const value of ['0', 'two', '-1', '1000']) {
-      expect(problems({ WEB_CONCURRENCY: value, REDIS_URL: 'redis://127.0.0.1:6379' })[0]!.variable, value).toBe(
-        'WEB_CONCURRENCY',
-      )
+      const refused = problems({ ...ACME, WEB_CONCURRENCY: value, REDIS_URL: 'redis://127.0.0.1:6379' })
+      expect(refused[0]!.variable, value).toBe('WEB_CONCURRENCY')
     }
+  })
+
+  it('WEB_CONCURRENCY above 1 with the development provider is refused (its sign-ins live in one process)', () => {
+    const found = problems({ WEB_CONCURRENCY: '2', REDIS_URL: 'redis://127.0.0.1:6379' })
+    expect(found.map((problem) => problem.variable)).toEqual(['WEB_CONCURRENCY'])
+    expect(found[0]!.message).toMatch(/AUTH_PROVIDERS/)
   })
 })

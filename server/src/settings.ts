@@ -234,7 +234,13 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const redisClusterNodes = parseClusterNodes(base, problems)
   const sharedStore = base.REDIS_URL ? 'REDIS_URL' : redisClusterNodes ? 'REDIS_CLUSTER_NODES' : undefined
   const keyEncryption = parseKeyEncryption(base, production, problems, sharedStore)
-  if (base.WEB_CONCURRENCY > 1 && !base.REDIS_URL && !redisClusterNodes) {
+  if (base.WEB_CONCURRENCY > 1 && devProvider) {
+    problems.push({
+      variable: 'WEB_CONCURRENCY',
+      message:
+        'above 1 needs AUTH_PROVIDERS: the built-in development provider keeps its sign-ins in one process (a login begun on one worker would be unknown to the next)',
+    })
+  } else if (base.WEB_CONCURRENCY > 1 && !base.REDIS_URL && !redisClusterNodes) {
     problems.push({
       variable: 'WEB_CONCURRENCY',
       message:
