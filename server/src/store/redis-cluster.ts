@@ -1,6 +1,6 @@
 import KeyvRedis, { createCluster } from '@keyv/redis'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
-import { REDIS_SOCKET, RedisStore } from './redis.js'
+import { REDIS_SOCKET, RedisStore, SET_XX_GET_UNLESS_FLAGGED } from './redis.js'
 
 /**
  * How long a claim (GETDEL, SET … GET, SET NX) waits for one replica to hold
@@ -30,6 +30,9 @@ export const REPLICA_ACK_TIMEOUT_MS = 500
  * - the key set `bp:keys:{current}` and its lock `bp:keys:{rotation-lock}`;
  * - rate-limit counters `bp:rl:<limit>:<key>`, one key each;
  * - approvals travel on the sharded channel `bp:flow-events` (`events.ts`).
+ *
+ * Claims here: GETDEL (`take`), SET … GET (`swap`, `swapIfPresent`), SET NX
+ * (`putIfAbsent`) and the refresh rotation's script (`swapUnlessFlagged`).
  *
  * Failover: replication is asynchronous, so a write acknowledged by a master
  * that dies before passing it on is lost. A lost record fails closed (an
@@ -125,7 +128,9 @@ export class RedisClusterStore extends RedisStore {
   }
 
   override async setXxGetUnlessFlagged(key: string, raw: unknown, ttlMs: number, flag: string): Promise<unknown> {
-    return this.routed(() => super.setXxGetUnlessFlagged(key, raw, ttlMs, flag))
+    return this.claim(key, (client) =>
+      client.sendCommand(['EVAL', SET_XX_GET_UNLESS_FLAGGED, '1', key, raw as string, String(ttlMs), flag]),
+    )
   }
 
   override async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {

@@ -116,7 +116,7 @@ export const REDIS_SOCKET = {
  * GET, and SET … PX only if the record exists and its `value[flag]` is not
  * true; returns what was there. One script: atomic, and one key (Cluster-safe).
  */
-const SET_XX_GET_UNLESS_FLAGGED = `
+export const SET_XX_GET_UNLESS_FLAGGED = `
 local current = redis.call('GET', KEYS[1])
 if not current then return false end
 local ok, data = pcall(cjson.decode, current)
