@@ -40,7 +40,11 @@ async function main(): Promise<void> {
       process.exit(1)
     }
     const message = error instanceof Error ? error.message : String(error)
-    const hint = settings.redisUrl ? ' (is Redis reachable at REDIS_URL?)' : ''
+    const hint = settings.redisUrl
+      ? ' (is Redis reachable at REDIS_URL?)'
+      : settings.redisClusterNodes
+        ? ' (is the Redis Cluster reachable at REDIS_CLUSTER_NODES?)'
+        : ''
     process.stderr.write(`boarding-pass: could not start: ${message}${hint}\n`)
     process.exit(1)
   }

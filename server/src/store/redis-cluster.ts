@@ -38,10 +38,10 @@ export const REPLICA_ACK_TIMEOUT_MS = 500
  * that dies before passing it on is lost. A lost record fails closed (an
  * unknown flow or login). A lost *claim* would not: the promoted replica would
  * still hold a spent Server Code or an unrotated refresh record. So every
- * claim waits (WAIT 1) for one replica before its answer is used; when an
- * attached replica does not acknowledge within {@link REPLICA_ACK_TIMEOUT_MS}
- * it fails as unavailable: the claim may stand on the master, and is never
- * handed out twice.
+ * claim on a master with a replica attached waits (WAIT 1) for it before its
+ * answer is used; when it does not acknowledge within
+ * {@link REPLICA_ACK_TIMEOUT_MS} the claim fails as unavailable: it may stand
+ * on the master, and is never handed out twice.
  *
  * Failures: commands are never queued for a node that is away (they fail at
  * once as unavailable), and any failure makes the client re-read the
@@ -50,6 +50,7 @@ export const REPLICA_ACK_TIMEOUT_MS = 500
 export class RedisClusterStore extends RedisStore {
   private readonly cluster: ClusterLike
   private rediscovering = 0
+  private readonly replicas = new WeakMap<NodeClient, { count: number; at: number }>()
 
   constructor(nodes: string[]) {
     const cluster = createCluster({
@@ -95,24 +96,37 @@ export class RedisClusterStore extends RedisStore {
   }
 
   /**
-   * `command` on the master of `key`'s slot, then WAIT 1 on the same
-   * connection. A master with a replica attached that does not acknowledge in
-   * time fails the claim (that replica could be promoted without it); a master
-   * with none attached (its replica is down, or it is itself a just-promoted
-   * replica) answers: nothing stale can be promoted over it.
+   * `command` on the master of `key`'s slot, then, if that master has a
+   * replica attached, WAIT 1 on the same connection: a replica that does not
+   * acknowledge in time fails the claim (it could be promoted without it). A
+   * master with none attached (its replica is down, or it is itself a
+   * just-promoted replica) answers at once: nothing stale can be promoted over
+   * it, and waiting would only stall every command on that connection.
    */
   private async claim(key: string, command: (client: NodeClient) => Promise<unknown>): Promise<unknown> {
     return this.routed(() =>
       this.cluster._execute(key, false, undefined, async (client) => {
         const reply = await command(client)
-        const acknowledged = Number(await client.sendCommand(['WAIT', '1', String(REPLICA_ACK_TIMEOUT_MS)]))
-        if (acknowledged < 1) {
-          const role = (await client.sendCommand(['ROLE'])) as [string, number, unknown[]]
-          if (role[0] !== 'master' || role[2].length > 0) throw new Error('no replica acknowledged the claim')
+        if ((await this.attachedReplicas(client)) > 0) {
+          const acknowledged = Number(await client.sendCommand(['WAIT', '1', String(REPLICA_ACK_TIMEOUT_MS)]))
+          if (acknowledged < 1) {
+            this.replicas.delete(client)
+            throw new Error('no replica acknowledged the claim')
+          }
         }
         return reply
       }),
     )
+  }
+
+  /** Replicas attached to the master behind `client` (ROLE), re-read at most every second. */
+  private async attachedReplicas(client: NodeClient): Promise<number> {
+    const known = this.replicas.get(client)
+    if (known && Date.now() - known.at < 1_000) return known.count
+    const role = (await client.sendCommand(['ROLE'])) as [string, number, unknown[]]
+    const count = role[0] === 'master' ? role[2].length : 0
+    this.replicas.set(client, { count, at: Date.now() })
+    return count
   }
 
   override async getDel(key: string): Promise<unknown> {

@@ -87,7 +87,8 @@ describe('two instances on a real 6-node Redis Cluster (REDIS_CLUSTER_NODES)', (
     const stored = JSON.parse(await cli('GET', 'bp:keys:{current}')) as { value: { keys: { kid: string }[] } }
     expect(stored.value.keys.map((key) => key.kid)).toEqual((await jwks(a)).map((key) => key.kid))
 
-    const tokens = await signIn(a.address, { redirectUri: service.redirectUri })
+    // A name of its own: other files sign in on this cluster at the same time.
+    const tokens = await signIn(a.address, { redirectUri: service.redirectUri, name: `Index ${randomBytes(6).toString('hex')}` })
     expect(await cli('HLEN', `bp:sessions:{${tokens.user.id}}`)).toBe('1')
     expect((await callProcedure(b.address, 'auth.me', { bearer: tokens.accessToken })).status).toBe(200)
   })
