@@ -110,6 +110,27 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          // The suites that hold across instances, run again on a real 6-node Redis Cluster
+          // (REDIS_CLUSTER_NODES), and the cluster's own: failover, slot migration, limits, keys.
+          name: 'cluster',
+          include: [
+            'test/src/cluster/**/*.test.ts',
+            'test/src/integration/happy-path.test.ts',
+            'test/src/integration/cross-instance.test.ts',
+            'test/src/integration/concurrent-redemption.test.ts',
+            'test/src/integration/sessions.test.ts',
+            'test/src/cross-device/cross-instance.test.ts',
+          ],
+          environment: 'node',
+          globalSetup: ['test/src/support/cluster-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'packaging',
           include: ['test/src/packaging/**/*.test.ts'],
           environment: 'node',

@@ -54,6 +54,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const metrics = createMetrics({ processMetrics: settings.metricsPort !== undefined })
   const store = await createStore({
     redisUrl: settings.redisUrl,
+    redisClusterNodes: settings.redisClusterNodes,
     maxPendingFlows: settings.maxPendingFlows,
     maxLogins: settings.maxLogins,
     observe: (table, op, seconds, failed) => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +25,10 @@ async function main(): Promise<void> {
     throw error
   }
   settings.webRoot ??= defaultWebRoot
+  if (cluster.isPrimary && settings.webConcurrency > 1) {
+    runWorkers(settings.webConcurrency, settings.publicUrl, settings.devProvider)
+    return
+  }
 
   let app
   try {
@@ -35,15 +40,16 @@ async function main(): Promise<void> {
       process.exit(1)
     }
     const message = error instanceof Error ? error.message : String(error)
-    const hint = settings.redisUrl ? ' (is Redis reachable at REDIS_URL?)' : ''
+    const hint = settings.redisUrl
+      ? ' (is Redis reachable at REDIS_URL?)'
+      : settings.redisClusterNodes
+        ? ' (is the Redis Cluster reachable at REDIS_CLUSTER_NODES?)'
+        : ''
     process.stderr.write(`boarding-pass: could not start: ${message}${hint}\n`)
     process.exit(1)
   }
 
-  process.stdout.write(
-    `\n  Boarding Pass is running: open ${settings.publicUrl}\n` +
-      (settings.devProvider ? '  Sign in with the built-in development provider (any name works).\n\n' : '\n'),
-  )
+  if (cluster.isPrimary) banner(settings.publicUrl, settings.devProvider)
 
   let stopping = false
   const stop = (signal: string) => {
@@ -63,6 +69,64 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+}
+
+function banner(publicUrl: string, devProvider: boolean): void {
+  process.stdout.write(
+    `\n  Boarding Pass is running: open ${publicUrl}\n` +
+      (devProvider ? '  Sign in with the built-in development provider (any name works).\n\n' : '\n'),
+  )
+}
+
+/**
+ * WEB_CONCURRENCY=N: N worker processes (node:cluster) share one port, each a
+ * whole instance on the shared store (settings refuse N > 1 with the
+ * in-process store). A worker that dies is replaced; one that cannot start
+ * stops them all (exit 1), as a single process would. SIGTERM or SIGINT is
+ * passed to every worker, which drains as a single process does; the primary
+ * exits 0 once all have exited 0.
+ */
+function runWorkers(count: number, publicUrl: string, devProvider: boolean): void {
+  let stopping = false
+  let listening = 0
+  const started = new Set<number>()
+  const alive = new Set<number>()
+  const fork = () => {
+    const worker = cluster.fork()
+    alive.add(worker.id)
+    worker.once('listening', () => {
+      started.add(worker.id)
+      if (++listening === count) banner(publicUrl, devProvider)
+    })
+  }
+  let failed = false
+  cluster.on('exit', (worker, code, signal) => {
+    alive.delete(worker.id)
+    if (code !== 0) failed = true
+    if (stopping) {
+      if (alive.size === 0) process.exit(failed ? 1 : 0)
+      return
+    }
+    if (!started.has(worker.id)) {
+      // It never listened (the store unreachable, the port taken): the others would fail alike.
+      stop(1)
+      return
+    }
+    process.stderr.write(`boarding-pass: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`)
+    fork()
+  })
+  const stop = (code?: number) => {
+    if (stopping) return
+    stopping = true
+    if (code !== undefined) failed = code !== 0
+    const force = setTimeout(() => process.exit(1), 15_000)
+    force.unref()
+    if (alive.size === 0) process.exit(failed ? 1 : 0)
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+  }
+  process.on('SIGTERM', () => stop())
+  process.on('SIGINT', () => stop())
+  for (let i = 0; i < count; i++) fork()
 }
 
 void main()

@@ -30,6 +30,10 @@ export interface Settings {
   production: boolean
   logLevel: string
   redisUrl?: string
+  /** REDIS_CLUSTER_NODES: seed nodes (`redis://host:port`) of one Redis Cluster, used instead of REDIS_URL. */
+  redisClusterNodes?: string[]
+  /** WEB_CONCURRENCY: how many worker processes `main.ts` runs on one port (default 1). */
+  webConcurrency: number
   redirectUris: string[]
   /** Empty when the built-in development provider is used. */
   providers: ProviderSettings[]
@@ -113,6 +117,13 @@ const baseSchema = z.object({
     .string()
     .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  WEB_CONCURRENCY: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number of worker processes')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be at least 1').max(256, 'must be at most 256'))
+    .default(1),
   AUTH_REDIRECT_URIS: z.string().optional(),
   AUTH_PROVIDERS: z.string().optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
@@ -220,7 +231,22 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     }
   }
 
-  const keyEncryption = parseKeyEncryption(base, production, problems)
+  const redisClusterNodes = parseClusterNodes(base, problems)
+  const sharedStore = base.REDIS_URL ? 'REDIS_URL' : redisClusterNodes ? 'REDIS_CLUSTER_NODES' : undefined
+  const keyEncryption = parseKeyEncryption(base, production, problems, sharedStore)
+  if (base.WEB_CONCURRENCY > 1 && devProvider) {
+    problems.push({
+      variable: 'WEB_CONCURRENCY',
+      message:
+        'above 1 needs AUTH_PROVIDERS: the built-in development provider keeps its sign-ins in one process (a login begun on one worker would be unknown to the next)',
+    })
+  } else if (base.WEB_CONCURRENCY > 1 && !base.REDIS_URL && !redisClusterNodes) {
+    problems.push({
+      variable: 'WEB_CONCURRENCY',
+      message:
+        'above 1 needs REDIS_URL or REDIS_CLUSTER_NODES: the in-process store is per worker (a flow started on one worker would be unknown to the next)',
+    })
+  }
 
   const overrides: Partial<Record<LimitName, LimitSetting>> = {}
   for (const name of Object.keys(LIMITS) as LimitName[]) {
@@ -240,6 +266,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     production,
     logLevel: base.LOG_LEVEL,
     redisUrl: base.REDIS_URL,
+    redisClusterNodes,
+    webConcurrency: base.WEB_CONCURRENCY,
     redirectUris,
     providers,
     devProvider,
@@ -265,14 +293,43 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
 }
 
 /**
+ * REDIS_CLUSTER_NODES: comma-separated `redis://host:port` seeds of one Redis
+ * Cluster (contract v1.2). Exclusive with REDIS_URL: one store, named once.
+ */
+function parseClusterNodes(
+  base: { REDIS_URL?: string; REDIS_CLUSTER_NODES?: string },
+  problems: { variable: string; message: string }[],
+): string[] | undefined {
+  if (base.REDIS_CLUSTER_NODES === undefined) return undefined
+  const nodes = base.REDIS_CLUSTER_NODES.split(',')
+    .map((node) => node.trim())
+    .filter(Boolean)
+  if (base.REDIS_URL !== undefined) {
+    problems.push({
+      variable: 'REDIS_CLUSTER_NODES',
+      message: 'and REDIS_URL are both set: set REDIS_URL for one Redis or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    })
+  }
+  if (nodes.length === 0) problems.push({ variable: 'REDIS_CLUSTER_NODES', message: 'lists no node' })
+  for (const node of nodes) {
+    if (!/^rediss?:\/\/[^/?#\s]+:\d{1,5}\/?$/.test(node)) {
+      problems.push({ variable: 'REDIS_CLUSTER_NODES', message: `${JSON.stringify(node)} is not like redis://host:port` })
+    }
+  }
+  return nodes.length > 0 ? nodes : undefined
+}
+
+/**
  * AUTH_KEY_ENCRYPTION_KEY and its rotation partner. Required in production with
  * a shared store: whoever reads the store (a replica, a backup) must not be able
  * to mint tokens. Values are never echoed.
  */
 function parseKeyEncryption(
-  base: { AUTH_KEY_ENCRYPTION_KEY?: string; AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?: string; REDIS_URL?: string },
+  base: { AUTH_KEY_ENCRYPTION_KEY?: string; AUTH_KEY_ENCRYPTION_KEY_PREVIOUS?: string },
   production: boolean,
   problems: { variable: string; message: string }[],
+  /** The setting that names a shared store (REDIS_URL, REDIS_CLUSTER_NODES), if any. */
+  sharedStore: string | undefined,
 ): Settings['keyEncryption'] {
   const shape = `must be 32 random bytes as base64url (43 characters); make one with: ${MAKE_KEY}`
   const currentText = base.AUTH_KEY_ENCRYPTION_KEY?.trim() || undefined
@@ -284,10 +341,10 @@ function parseKeyEncryption(
   if (previousText && !currentText) {
     problems.push({ variable: 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', message: 'is only read beside AUTH_KEY_ENCRYPTION_KEY' })
   }
-  if (!currentText && production && base.REDIS_URL) {
+  if (!currentText && production && sharedStore) {
     problems.push({
       variable: 'AUTH_KEY_ENCRYPTION_KEY',
-      message: `is required when NODE_ENV=production with REDIS_URL (the signing keys are kept there); ${shape}`,
+      message: `is required when NODE_ENV=production with ${sharedStore} (the signing keys are kept there); ${shape}`,
     })
   }
   return current ? { current, previous } : undefined

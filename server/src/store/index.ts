@@ -4,6 +4,7 @@ import { Hashes, type HashOps } from './hashes.js'
 import { BoundedMemoryStore } from './memory.js'
 import { DurableMemoryStore, durableBounds } from './memory-durable.js'
 import { RedisStore } from './redis.js'
+import { RedisClusterStore } from './redis-cluster.js'
 import { Table, type AtomicOps, type StoreObserver } from './table.js'
 import type {
   DeviceFlowRecord,
@@ -75,15 +76,24 @@ export const DEFAULT_MAX_LOGINS = 100_000
  */
 export async function createStore(options: {
   redisUrl?: string
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); keys are hash-tagged there (see `redis-cluster.ts`). */
+  redisClusterNodes?: string[]
   maxPendingFlows: number
   maxLogins?: number
   /** Told of every table operation's duration and whether it failed (for the metrics). */
   observe?: StoreObserver
 }): Promise<Store> {
+  if (options.redisClusterNodes) {
+    const cluster = new RedisClusterStore(options.redisClusterNodes)
+    // The cluster client counts as open before it knows which node serves which
+    // slot: wait (a moment at most) for that map, or the first calls fail.
+    await cluster.connect().catch(() => undefined)
+    return assemble('redis', cluster, cluster, { observe: options.observe, hashTag: true })
+  }
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
-    return assemble('redis', redis, redis, options.observe)
+    return assemble('redis', redis, redis, { observe: options.observe })
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
   const durable = new DurableMemoryStore(durableBounds(options.maxLogins ?? DEFAULT_MAX_LOGINS), {
@@ -94,16 +104,16 @@ export async function createStore(options: {
   })
   // Used DPoP proofs apart: a flood of them evicts neither pending flows nor logins.
   const proofs = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  return assemble('memory', pending, durable, options.observe, proofs)
+  return assemble('memory', pending, durable, { observe: options.observe, proofs })
 }
 
 function assemble(
   kind: Store['kind'],
   pending: Backend,
   durable: Backend & HashOps,
-  observe?: StoreObserver,
-  proofs: Backend = durable,
+  extra: { observe?: StoreObserver; proofs?: Backend; hashTag?: boolean } = {},
 ): Store {
+  const { observe, proofs = durable, hashTag = false } = extra
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -122,18 +132,18 @@ function assemble(
   return {
     kind,
     redisClient: durable.redisClient,
-    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe),
-    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe),
-    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs, observe),
-    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs, observe),
-    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs, observe),
-    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs, observe),
-    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs, observe),
-    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs, observe),
-    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs, observe),
-    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs, observe),
+    flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe, hashTag),
+    serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe, hashTag),
+    logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs, observe, hashTag),
+    refreshTokens: new Table(durableKeyv, durable, `${PREFIX}refresh:`, timeoutMs, observe, hashTag),
+    keySets: new Table(durableKeyv, durable, `${PREFIX}keys:`, timeoutMs, observe, hashTag),
+    deviceFlows: new Table(pendingKeyv, pending, `${PREFIX}dflow:`, timeoutMs, observe, hashTag),
+    userCodes: new Table(pendingKeyv, pending, `${PREFIX}ucode:`, timeoutMs, observe, hashTag),
+    linkClaims: new Table(pendingKeyv, pending, `${PREFIX}lclaim:`, timeoutMs, observe, hashTag),
+    linkTokens: new Table(pendingKeyv, pending, `${PREFIX}ltoken:`, timeoutMs, observe, hashTag),
+    polls: new Table(pendingKeyv, pending, `${PREFIX}poll:`, timeoutMs, observe, hashTag),
     sessionIndex: new Hashes(durable, 'sessions', timeoutMs),
-    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs, observe),
+    dpopProofs: new Table(proofsKeyv, proofs, `${PREFIX}dpop:`, timeoutMs, observe, hashTag),
     ping: () => durable.ping(),
     close: async () => {
       await pending.close()

@@ -12,20 +12,17 @@ import type { AtomicOps } from './table.js'
  */
 export class RedisStore implements AtomicOps, HashOps {
   readonly adapter: KeyvStoreAdapter
-  private readonly redis: KeyvRedis<unknown>
+  protected readonly redis: KeyvRedis<unknown>
 
-  constructor(url: string) {
-    this.redis = new KeyvRedis(
-      {
-        url,
-        disableOfflineQueue: true,
-        socket: {
-          connectTimeout: STORE_TIMEOUT_MS,
-          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
-        },
-      },
-      { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: STORE_TIMEOUT_MS },
-    )
+  /** `url`: one Redis (REDIS_URL); or an adapter made elsewhere (the Redis Cluster's, `redis-cluster.ts`). */
+  constructor(url: string | KeyvRedis<unknown>) {
+    this.redis =
+      typeof url !== 'string'
+        ? url
+        : new KeyvRedis(
+            { url, disableOfflineQueue: true, socket: REDIS_SOCKET },
+            { throwOnConnectError: false, throwOnErrors: true, connectionTimeout: STORE_TIMEOUT_MS },
+          )
     this.adapter = this.redis as unknown as KeyvStoreAdapter
     // Connection errors surface as failed commands; without a listener they would crash the process.
     this.redis.on('error', () => undefined)
@@ -37,7 +34,7 @@ export class RedisStore implements AtomicOps, HashOps {
     return this.redis.client
   }
 
-  private get client() {
+  protected get client() {
     return this.redis.client as unknown as {
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
@@ -102,6 +99,12 @@ export class RedisStore implements AtomicOps, HashOps {
   async close(): Promise<void> {
     await this.redis.disconnect().catch(() => undefined)
   }
+}
+
+/** Socket options of every connection: a bounded connect, and reconnecting in the background (50 ms doubling to 1 s). */
+export const REDIS_SOCKET = {
+  connectTimeout: STORE_TIMEOUT_MS,
+  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
 }
 
 /** The part of node-redis's MULTI this store uses. */

@@ -34,25 +34,33 @@ export class Table<T> {
     /** How long an operation may take before it fails as unavailable (a frozen Redis must not hang requests). */
     private readonly timeoutMs?: number,
     private readonly observe?: StoreObserver,
+    /**
+     * Write each key as `<prefix>{<key>}`: on a Redis Cluster the braces are a
+     * hash tag, so the slot is the key's own id's, and records of one flow
+     * (keyed by its flowId in several tables) share a slot.
+     */
+    hashTag = false,
   ) {
     this.name = prefix.replace(/^bp:|:$/g, '')
+    this.keyOf = hashTag ? (key) => `${prefix}{${key}}` : (key) => prefix + key
   }
 
   private readonly name: string
+  private readonly keyOf: (key: string) => string
 
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
   async put(key: string, value: T, ttlMs: number): Promise<void> {
-    await this.guard('put', this.keyv.set(this.prefix + key, value, ttlMs))
+    await this.guard('put', this.keyv.set(this.keyOf(key), value, ttlMs))
   }
 
   /** The live value under `key`, or undefined. */
   async get(key: string): Promise<T | undefined> {
-    return (await this.guard('get', this.keyv.get<T>(this.prefix + key))) ?? undefined
+    return (await this.guard('get', this.keyv.get<T>(this.keyOf(key)))) ?? undefined
   }
 
   /** Removes `key`; removing an absent key is not an error. */
   async delete(key: string): Promise<void> {
-    await this.guard('delete', this.keyv.delete(this.prefix + key))
+    await this.guard('delete', this.keyv.delete(this.keyOf(key)))
   }
 
   /**
@@ -60,12 +68,12 @@ export class Table<T> {
    * (on several instances) race for the same key, exactly one gets the value.
    */
   async take(key: string): Promise<T | undefined> {
-    return this.decode(await this.guard('take', this.atomic.getDel(this.prefix + key)))
+    return this.decode(await this.guard('take', this.atomic.getDel(this.keyOf(key))))
   }
 
   /** Replaces the value under `key` and returns the one it replaced, atomically. */
   async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(await this.guard('swap', this.atomic.setGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)))
+    return this.decode(await this.guard('swap', this.atomic.setGet(this.keyOf(key), await this.encode(value, ttlMs), ttlMs)))
   }
 
   /**
@@ -74,13 +82,13 @@ export class Table<T> {
    */
   async swapIfPresent(key: string, value: T, ttlMs: number): Promise<T | undefined> {
     return this.decode(
-      await this.guard('swapIfPresent', this.atomic.setXxGet(this.prefix + key, await this.encode(value, ttlMs), ttlMs)),
+      await this.guard('swapIfPresent', this.atomic.setXxGet(this.keyOf(key), await this.encode(value, ttlMs), ttlMs)),
     )
   }
 
   /** Stores `value` only if `key` holds nothing; true when this call stored it. */
   async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard('putIfAbsent', this.atomic.setNx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfAbsent', this.atomic.setNx(this.keyOf(key), await this.encode(value, ttlMs), ttlMs))
   }
 
   /**
@@ -88,7 +96,7 @@ export class Table<T> {
    * deleted meanwhile (a revoked login) stays deleted.
    */
   async putIfPresent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard('putIfPresent', this.atomic.setXx(this.prefix + key, await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfPresent', this.atomic.setXx(this.keyOf(key), await this.encode(value, ttlMs), ttlMs))
   }
 
   private async guard<R>(op: string, operation: Promise<R>): Promise<R> {

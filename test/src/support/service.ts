@@ -33,6 +33,15 @@ export interface ServiceOptions {
   emailVerified?: boolean
 }
 
+/**
+ * The suite's shared store as settings: `REDIS_CLUSTER_NODES` in the `cluster`
+ * project (a real 6-node Redis Cluster), `REDIS_URL` everywhere else.
+ */
+export function sharedStoreEnv(): { REDIS_URL: string } | { REDIS_CLUSTER_NODES: string } {
+  const nodes = inject('redisClusterNodes')
+  return nodes ? { REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: inject('redisUrl') }
+}
+
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const port = await freePort()
   const publicUrl = `http://localhost:${port}`
@@ -42,7 +51,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     emailVerified: options.emailVerified,
   })
   const env = {
-    REDIS_URL: inject('redisUrl'),
+    ...sharedStoreEnv(),
     PUBLIC_URL: publicUrl,
     AUTH_PROVIDERS: 'acme',
     AUTH_ACME_ISSUER: idp.issuer,
