@@ -109,8 +109,18 @@ describe('the deploy artifact (pnpm artifact <dir>) starts from its folder with 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('holds the built server, production dependencies only, the web app and start.mjs; no sources, no workspace links', () => {
-    // README.md and LICENSE come with the package's `files` (published under MIT: the licence travels with every copy).
-    expect(readdirSync(out).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'node_modules', 'package.json', 'start.mjs', 'web'])
+    // README.md and LICENSE come with the package's `files` (published under MIT: the licence travels with every copy),
+    // and bin/ holds the `boarding-pass` command's shim.
+    expect(readdirSync(out).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'bin',
+      'dist',
+      'node_modules',
+      'package.json',
+      'start.mjs',
+      'web',
+    ])
     expect(readFileSync(join(out, 'LICENSE'), 'utf8')).toMatch(/MIT License/)
     const modules = readdirSync(join(out, 'node_modules'))
     for (const dev of ['tsx', 'typescript', 'vitest', '@types']) expect(modules).not.toContain(dev)
