@@ -144,6 +144,33 @@ describe('DPoP in @boarding-pass/client (real server)', () => {
     h.client.dispose()
   })
 
+  it('a proof refused (401 invalid_dpop_proof) is signed again and the call retried once', async () => {
+    let used: string | undefined
+    let refreshes = 0
+    const answers: Array<{ status: number; challenge: string | null }> = []
+    const h = harness(bp, {
+      dpop: memoryKeyStore(),
+      fetch: async (input, init) => {
+        const request = new Request(input, init)
+        if (request.url.endsWith('/trpc/auth.refresh')) refreshes++
+        // The first auth.me goes out with a proof already spent by an earlier call (a replay, as the server sees it).
+        if (request.url.includes('/trpc/auth.me') && used && answers.length === 0) request.headers.set('dpop', used)
+        used ??= request.headers.get('dpop') ?? undefined
+        const response = await fetch(request)
+        if (request.url.includes('/trpc/auth.me'))
+          answers.push({ status: response.status, challenge: response.headers.get('www-authenticate') })
+        return response
+      },
+    })
+    await signInThroughProvider(h)
+    expect((await h.client.me()).name).toBe('Ada Lovelace')
+    expect(answers.map((answer) => answer.status)).toEqual([401, 200])
+    expect(answers[0]!.challenge).toMatch(/invalid_dpop_proof/)
+    // Retried with a new proof, not by refreshing the tokens.
+    expect(refreshes).toBe(0)
+    h.client.dispose()
+  })
+
   it('dpop: false, or no key store in Node: Bearer tokens, and the state says why', async () => {
     for (const options of [{ dpop: false as const }, {}]) {
       const h = harness(bp, options)
