@@ -102,10 +102,18 @@ export function limitedProcedure(name: LimitName) {
  */
 export const authedProcedure = t.procedure.use(({ ctx, path, next }) =>
   mapReasons(ctx, path, async () => {
-    const login = await authenticate(ctx.services, ctx)
+    let checked = authenticated.get(ctx)
+    if (!checked) authenticated.set(ctx, (checked = authenticate(ctx.services, ctx)))
+    const login = await checked
     return next({ ctx: { login } })
   }),
 )
+
+/**
+ * One check per HTTP request: the calls of a tRPC batch share its context, and
+ * its one DPoP proof (its `jti` is accepted once) covers them all.
+ */
+const authenticated = new WeakMap<object, ReturnType<typeof authenticate>>()
 
 function describeInputError(cause: unknown): string {
   const issues = flattenIssues((cause as { issues?: Issue[] } | undefined)?.issues)

@@ -1,3 +1,4 @@
+import type { Binding, DpopKeyStore } from './dpop.js'
 import type { BoardingPassError } from './errors.js'
 import type { BoardingPassStorage } from './storage.js'
 import type { CrossDeviceStatus, Provider, Session, SignOutScope, User } from './types.js'
@@ -25,6 +26,13 @@ export interface BoardingPassClientOptions {
   apiOrigins?: string[]
   /** Share the login and its refreshes with other tabs of this origin (BroadcastChannel, Web Locks). Default: true in a browser, false elsewhere. */
   tabSync?: boolean
+  /**
+   * DPoP (RFC 9449): tokens bound to a non-extractable key, a fresh proof on
+   * every call. Default: on where IndexedDB and Web Crypto are (the key is kept
+   * in IndexedDB, shared by tabs); `false` turns it off; a {@link DpopKeyStore}
+   * (e.g. `memoryKeyStore()` in Node) keeps the key elsewhere.
+   */
+  dpop?: false | DpopKeyStore
 }
 
 /**
@@ -49,6 +57,11 @@ export interface BoardingPassState {
   readonly lifetime: number | undefined
   /** How many times the tokens were rotated (here or in another tab) since this client started. */
   readonly refreshCount: number
+  /**
+   * How tokens are bound: to this browser's DPoP key (`jkt`, the tokens'
+   * `cnf.jkt`), or plain Bearer and why. Undefined until the key is loaded.
+   */
+  readonly binding: Binding | undefined
 }
 
 /** Why a refresh ran. */

@@ -1,11 +1,12 @@
 import { createClientCodePair } from '@boarding-pass/shared'
 import { isCallbackUrl, takeCallbackParams, type CallbackParams } from './callback.js'
 import { type BoardingPassError, callbackError, clientError, isBoardingPassError, serverError } from './errors.js'
+import { resolveDpop } from './dpop.js'
 import { createEmitter, maskSecret } from './events.js'
 import { createFlowStore, type PendingDeviceFlow, type PendingFlow } from './flows.js'
 import { defaultStorage, readJson } from './storage.js'
 import { joinTabs, type SharedTokens, type TabChannel, type TabMessage } from './tab-sync.js'
-import { authorizationStep, createTransport, type Credential } from './transport.js'
+import { authorizationStep, createTransport, type Credential, type RequestStep } from './transport.js'
 import type { Provider, Session, SignOutScope, TokenResponse, User } from './types.js'
 import type {
   BoardingPassClient,
@@ -77,7 +78,18 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   const sessionItem = `${prefix}:session`
   const completingItem = `${prefix}:completing`
   const flows = createFlowStore(storage, prefix)
-  const transport = createTransport(url, options.fetch, [authorizationStep])
+  // The DPoP key, loaded once (IndexedDB is shared by tabs, so every tab holding a login signs with its key).
+  const dpop = resolveDpop(options.dpop, prefix)
+  const proofUrls = new Set(['auth.complete', 'auth.refresh'].map((path) => `${url}/trpc/${path}`))
+  /** A fresh proof for each request: with `ath` for a bound token; alone for `auth.complete` and `auth.refresh`. */
+  const dpopStep: RequestStep = async (request, used) => {
+    const key = (await dpop).signer
+    if (!key) return
+    if (used?.tokenType === 'DPoP') request.headers.set('dpop', await key.proof(request.method, request.url, used.accessToken))
+    else if (!used && proofUrls.has(request.url.split(/[?#]/, 1)[0]!))
+      request.headers.set('dpop', await key.proof(request.method, request.url))
+  }
+  const transport = createTransport(url, options.fetch, [authorizationStep, dpopStep])
   const emitter = createEmitter<BoardingPassEvents>()
   // Tabs only where there are tabs: in Node, clients of one process must never hand each other a login.
   const tabSync = options.tabSync ?? typeof window !== 'undefined'
@@ -93,6 +105,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     expiresAt: undefined,
     lifetime: undefined,
     refreshCount: 0,
+    binding: undefined,
   })
   let credential: Credential | undefined
   let session: SavedSession | undefined
@@ -118,6 +131,9 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   const onVisible = () => {
     if (globalThis.document?.visibilityState === 'visible' && session && state.status === 'signed-in') scheduleRefresh()
   }
+  void dpop.then(({ binding }) => {
+    if (!disposed) set({ binding })
+  })
   win?.addEventListener('pagehide', onPageHide)
   win?.addEventListener('pageshow', onPageShow)
   globalThis.document?.addEventListener('visibilitychange', onVisible)
@@ -327,15 +343,27 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
   /** `auth.complete`: the tokens, not kept yet (a cross-device login may still be refused). */
   async function exchange(clientCode: string, serverCode: string): Promise<TokenResponse> {
     set({ status: 'completing', error: undefined })
+    const { binding } = await dpop
     const step = record({
       stage: 3,
       title: 'Redeem both codes',
       action: 'auth.complete',
-      sent: { clientCode: maskSecret(clientCode), serverCode: maskSecret(serverCode) },
+      sent: {
+        clientCode: maskSecret(clientCode),
+        serverCode: maskSecret(serverCode),
+        ...(binding.type === 'dpop' ? { DPoP: `proof by the key ${binding.jkt}` } : {}),
+      },
     })
     try {
       const response = await transport.mutation<TokenResponse>('auth.complete', { clientCode, serverCode })
-      settle(step, { received: describeTokens(response), note: 'Client Code forgotten; access token kept in memory only.' })
+      const bound =
+        binding.type === 'dpop'
+          ? 'Bound to this browser’s non-extractable key (cnf.jkt): a copied token is refused elsewhere.'
+          : `Bearer: ${binding.why}.`
+      settle(step, {
+        received: describeTokens(response),
+        note: `Client Code forgotten; access token kept in memory only. ${bound}`,
+      })
       return response
     } catch (error) {
       if (!unloading) settle(step, { status: 'failed', received: { reason: reasonOf(error) } })
@@ -782,16 +810,26 @@ async function saysInvalidToken(response: Response): Promise<boolean> {
   }
 }
 
-/** The `sid` claim of an access token (read, not verified: only to know which session is this one). */
-function sessionIdOf(accessToken: string): string | undefined {
+/** The claims of an access token (read, not verified: only to show and to know which session is this one). */
+function claimsOf(accessToken: string): { sid?: unknown; cnf?: { jkt?: unknown } } | undefined {
   try {
     const payload = accessToken.split('.')[1] ?? ''
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
-    const sid = (JSON.parse(json) as { sid?: unknown }).sid
-    return typeof sid === 'string' ? sid : undefined
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sid?: unknown; cnf?: { jkt?: unknown } }
   } catch {
     return undefined
   }
+}
+
+/** The `sid` claim of an access token. */
+function sessionIdOf(accessToken: string): string | undefined {
+  const sid = claimsOf(accessToken)?.sid
+  return typeof sid === 'string' ? sid : undefined
+}
+
+/** The `cnf.jkt` claim of a bound access token. */
+function jktOf(accessToken: string): string | undefined {
+  const jkt = claimsOf(accessToken)?.cnf?.jkt
+  return typeof jkt === 'string' ? jkt : undefined
 }
 
 function randomKey(): string {
@@ -811,5 +849,6 @@ function describeTokens(response: TokenResponse): Record<string, string> {
     accessToken: maskSecret(response.accessToken),
     refreshToken: maskSecret(response.refreshToken),
     user: response.user.name ?? response.user.id,
+    ...(response.tokenType === 'DPoP' ? { 'cnf.jkt': jktOf(response.accessToken) ?? '—' } : {}),
   }
 }

@@ -40,6 +40,17 @@ export function createTransport(baseUrl: string, fetchImpl: typeof fetch | undef
 
   async function send(request: Request, credential?: Credential): Promise<Response> {
     for (const step of steps) await step(request, credential)
+    // A request with a DPoP proof may be sent once more with a new proof (RFC 9449 §7.1).
+    const again = request.headers.has('dpop') ? request.clone() : undefined
+    const response = await attempt(request)
+    if (!again || response.status !== 401 || !/invalid_dpop_proof/.test(response.headers.get('www-authenticate') ?? '')) {
+      return response
+    }
+    for (const step of steps) await step(again, credential)
+    return attempt(again)
+  }
+
+  async function attempt(request: Request): Promise<Response> {
     try {
       return await doFetch(request)
     } catch (error) {

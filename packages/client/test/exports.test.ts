@@ -8,8 +8,10 @@ describe('@boarding-pass/client entry points', () => {
       'BoardingPassError',
       'CLIENT_REASONS',
       'createBoardingPassClient',
+      'indexedDbKeyStore',
       'isBoardingPassError',
       'maskSecret',
+      'memoryKeyStore',
       'memoryStorage',
     ])
   })

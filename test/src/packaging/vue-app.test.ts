@@ -85,10 +85,11 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
   it('guard → sign-in → development provider → callback → orders with the token → reload keeps it → sign-out', async () => {
     const context = await newContext(browser)
     const { page, problems } = await openPage(context)
-    const ordersCalls: { path: string; authorization: string | undefined }[] = []
+    const ordersCalls: { path: string; authorization: string | undefined; dpop: string | undefined }[] = []
     page.on('request', (request) => {
       if (request.url().startsWith(`${ordersUrl}/trpc/`) && request.method() !== 'OPTIONS') {
-        ordersCalls.push({ path: new URL(request.url()).pathname, authorization: request.headers().authorization })
+        const headers = request.headers()
+        ordersCalls.push({ path: new URL(request.url()).pathname, authorization: headers.authorization, dpop: headers.dpop })
       }
     })
 
@@ -112,7 +113,10 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
     expect((await placed).status()).toBe(200)
     await waitForText(page, 'orders', '2 × Earl Grey tea')
     expect(ordersCalls.map((call) => call.path)).toEqual(['/trpc/orders.mine', '/trpc/orders.place', '/trpc/orders.mine'])
-    for (const call of ordersCalls) expect(call.authorization, call.path).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/)
+    // DPoP by default: the token bound to the page's key, with a fresh proof for each call.
+    for (const call of ordersCalls) expect(call.authorization, call.path).toMatch(/^DPoP [\w-]+\.[\w-]+\.[\w-]+$/)
+    for (const call of ordersCalls) expect(call.dpop, call.path).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(new Set(ordersCalls.map((call) => call.dpop)).size).toBe(ordersCalls.length)
     await screenshot(page, 'vue-app-orders')
 
     // A reload keeps the session (the refresh token in sessionStorage) and the orders.
@@ -130,13 +134,25 @@ describe('examples/vue-app from the installed tarballs, signed in end to end in 
     await page.waitForURL(signInFor('/orders'))
     await page.locator(byTestId('provider-dev')).waitFor()
 
-    // The token the page used no longer opens the orders service (it asks Boarding Pass, answers cached for 1 s).
-    const token = ordersCalls.at(-1)!.authorization!
+    // The token the page used is refused at the orders service from here (no proof by the page's key), and its
+    // login is over at Boarding Pass (what the service's revocation check asks).
+    const authorization = ordersCalls.at(-1)!.authorization!
+    const token = authorization.slice('DPoP '.length)
+    expect((await fetch(`${ordersUrl}/trpc/orders.mine`, { headers: { authorization } })).status).toBe(401)
+    expect((await fetch(`${ordersUrl}/trpc/orders.mine`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
     await expect
-      .poll(async () => (await fetch(`${ordersUrl}/trpc/orders.mine`, { headers: { authorization: token } })).status, {
-        timeout: 5_000,
-      })
-      .toBe(401)
+      .poll(
+        async () => {
+          const answer = await fetch(`${bpUrl}/trpc/auth.introspect`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ token }),
+          })
+          return ((await answer.json()) as { result?: { data?: { active?: boolean } } }).result?.data?.active
+        },
+        { timeout: 5_000 },
+      )
+      .toBe(false)
 
     expect(problems.errors).toEqual([])
     await context.close()

@@ -166,6 +166,8 @@ export const useAuthStore = defineStore('auth', () => {
     expiresAt: computed(() => state.value.expiresAt),
     lifetime: computed(() => state.value.lifetime),
     refreshCount: computed(() => state.value.refreshCount),
+    /** DPoP (`jkt`: the tokens' `cnf.jkt`) or Bearer and why; undefined until the key is loaded. */
+    binding: computed(() => state.value.binding),
     verifiedAt,
     steps: log.steps,
     clearSteps: log.clear,
