@@ -29,6 +29,8 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
 
   /** Starts `login --device`, and someone else (Mallory, who saw the code) approves it with her account. */
   async function approvedByMallory(extra: string[], tty: boolean): Promise<{ cli: CliProcess; loginId: string }> {
+    // The server logs asynchronously, and earlier tests completed flows too: wait for this one's line.
+    const completedBefore = completedLogins().length
     const cli = runCli(
       ['login', '--url', bp.url, '--device', '--provider', 'dev', '--name', 'Sams laptop', ...extra],
       {},
@@ -40,17 +42,28 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
     // The login the CLI redeemed, from the server's own log.
     const deadline = Date.now() + 10_000
     for (;;) {
-      const completed = bp.logs
-        .map((line) => JSON.parse(line) as { msg?: string; loginId?: string; provider?: string })
-        .filter((entry) => entry.msg === 'flow completed')
-        .at(-1)
-      if (completed?.loginId && cli.stdout().includes('Continue as')) return { cli, loginId: completed.loginId }
-      if (completed?.loginId && !tty && (await Promise.race([cli.exited.then(() => true), sleep(50).then(() => false)]))) {
-        return { cli, loginId: completed.loginId }
+      const loginId = completedLogins()[completedBefore]
+      if (loginId && cli.stdout().includes('Continue as')) return { cli, loginId }
+      if (loginId && !tty && (await Promise.race([cli.exited.then(() => true), sleep(50).then(() => false)]))) {
+        return { cli, loginId }
       }
       if (Date.now() > deadline) throw new Error(`no prompt and no completed flow:\n${cli.stdout()}\n${cli.stderr()}`)
       await sleep(50)
     }
+  }
+
+  /** The login ids of every flow completed so far, in order, from the server's log. */
+  const completedLogins = () =>
+    bp.logs
+      .map((line) => JSON.parse(line) as { msg?: string; loginId?: string })
+      .filter((entry) => entry.msg === 'flow completed' && entry.loginId)
+      .map((entry) => entry.loginId!)
+
+  /** The server writes its log asynchronously: the revocation's line may land a moment after the CLI exits. */
+  async function expectRevoked(loginId: string): Promise<void> {
+    const deadline = Date.now() + 5_000
+    while (!revoked(loginId) && Date.now() < deadline) await sleep(25)
+    expect(revoked(loginId), 'a "login revoked" line with why: logout').toBe(true)
   }
 
   const revoked = (loginId: string) =>
@@ -68,7 +81,7 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
     expect(await cli.exited).toBe(1)
     expect(cli.stdout()).toMatch(/Not kept/)
     expect(cli.stdout()).not.toMatch(/Signed in as/)
-    expect(revoked(loginId)).toBe(true)
+    await expectRevoked(loginId)
   })
 
   it('on a terminal, "y" keeps it: exits 0 and says who is signed in', async () => {
@@ -85,7 +98,7 @@ describe('the CLI asks "Continue as …?" before it keeps a session approved els
     expect(cli.stdout(), cli.stderr()).toMatch(/signed this device in as Mallory <mallory@example\.test>/)
     expect(cli.stderr()).toMatch(/--yes/)
     expect(cli.stdout()).not.toMatch(/Signed in as/)
-    expect(revoked(loginId)).toBe(true)
+    await expectRevoked(loginId)
   })
 
   it('not on a terminal with --yes: keeps it without asking, and still says who signed in', async () => {
