@@ -226,6 +226,24 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   // ----- steps 0-2 -----
 
+  /** Step 0, shared by both ways of signing in: a Client Code and its hash, shown masked to the inspector. */
+  async function makeClientCode(note: string) {
+    const pair = await createClientCodePair()
+    record({
+      stage: 0,
+      title: 'Make the Client Code',
+      action: 'createClientCodePair()',
+      received: {
+        clientCode: maskSecret(pair.clientCode),
+        clientCodeHash: maskSecret(pair.clientCodeHash),
+        hashMethod: pair.hashMethod,
+      },
+      note,
+      status: 'done',
+    })
+    return pair
+  }
+
   async function startSignIn(provider: string, signInOptions: SignInOptions = {}): Promise<StartedSignIn> {
     if (typeof provider !== 'string' || provider === '') throw new TypeError('signIn: `provider` (a provider id) is required')
     if (!redirectUri)
@@ -233,19 +251,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
     set({ status: 'starting', error: undefined })
     let step: FlowStep | undefined
     try {
-      const pair = await createClientCodePair()
-      record({
-        stage: 0,
-        title: 'Make the Client Code',
-        action: 'createClientCodePair()',
-        received: {
-          clientCode: maskSecret(pair.clientCode),
-          clientCodeHash: maskSecret(pair.clientCodeHash),
-          hashMethod: pair.hashMethod,
-        },
-        note: 'The Client Code stays in this tab until step 3; only its hash is sent.',
-        status: 'done',
-      })
+      const pair = await makeClientCode('The Client Code stays in this tab until step 3; only its hash is sent.')
       const input = { provider, clientCodeHash: pair.clientCodeHash, hashMethod: pair.hashMethod, redirectUri }
       step = record({
         stage: 1,
@@ -675,19 +681,7 @@ export function createBoardingPassClient(options: BoardingPassClientOptions): Bo
 
   async function startCrossDevice(crossOptions: CrossDeviceOptions = {}): Promise<CrossDeviceSignIn> {
     set({ error: undefined })
-    const pair = await createClientCodePair()
-    record({
-      stage: 0,
-      title: 'Make the Client Code',
-      action: 'createClientCodePair()',
-      received: {
-        clientCode: maskSecret(pair.clientCode),
-        clientCodeHash: maskSecret(pair.clientCodeHash),
-        hashMethod: pair.hashMethod,
-      },
-      note: 'The Client Code stays here until step 3; the phone never sees it.',
-      status: 'done',
-    })
+    const pair = await makeClientCode('The Client Code stays here until step 3; the phone never sees it.')
     const input = {
       mode: 'cross-device' as const,
       clientCodeHash: pair.clientCodeHash,
