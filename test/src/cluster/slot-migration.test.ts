@@ -32,7 +32,9 @@ describe('slot migration while flows are pending (redis-cli --cluster reshard; p
 
     // Acknowledged state, spread over every master: pending Server Codes, pending cross-device flows, logins.
     const codes = [] as Awaited<ReturnType<typeof obtainServerCode>>[]
-    for (let i = 0; i < 12; i++) codes.push(await obtainServerCode((i % 2 ? b : a).address, { redirectUri: service.redirectUri }))
+    for (let i = 0; i < 12; i++) {
+      codes.push(await againOnce503(() => obtainServerCode((i % 2 ? b : a).address, { redirectUri: service.redirectUri })))
+    }
     const devices: StartedDevice[] = []
     for (let i = 0; i < 6; i++) devices.push(await startDevice((i % 2 ? b : a).address, { provider: 'acme' }))
     const logins = [] as { tokens: Awaited<ReturnType<typeof signIn>>; at: TestInstance }[]
@@ -127,4 +129,19 @@ describe('slot migration while flows are pending (redis-cli --cluster reshard; p
 async function countSlots(cluster: RedisCluster, port: number): Promise<number> {
   const slots = JSON.parse(await cluster.cli('--json', 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
   return slots.filter(([, , [, owner]]) => owner === port).reduce((sum, [from, to]) => sum + (to - from + 1), 0)
+}
+
+/**
+ * Set-up only, before anything moves: a claim on a fresh cluster answers 503
+ * `store_unavailable` when a replica is slow to acknowledge it under load (the
+ * WAIT in redis-cluster.ts), which the contract says to retry. The set-up
+ * retries once; nothing this test asserts goes through here.
+ */
+async function againOnce503<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt()
+  } catch (error) {
+    if (!/\b503\b/.test(String(error))) throw error
+    return attempt()
+  }
 }
