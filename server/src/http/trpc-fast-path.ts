@@ -10,8 +10,10 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { createContext } from '../context.js'
 import { retryAfterOf } from '../errors.js'
 import { appRouter } from '../routers/_app.js'
+import { directProcedures } from '../routers/auth.js'
 import type { Services } from '../services.js'
 import { dpopChallengeOf } from '../session/dpop.js'
+import { callDirect } from '../trpc.js'
 
 const config = appRouter._def._config
 const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>
@@ -22,7 +24,9 @@ const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRP
  * (`POST /trpc/<path>` with a JSON body). The adapter builds a Fetch `Request`,
  * abort signals and a web stream for every call; this calls the same procedure
  * (same middleware, same validation, same error formatter) and writes the same
- * envelope, status and headers directly. Anything else — batches, subscriptions,
+ * envelope, status and headers directly. The hot procedures (complete, refresh,
+ * me) are called without tRPC's middleware chain (`callDirect` in trpc.ts runs
+ * their same steps). Anything else — batches, subscriptions,
  * other content types, bodies that are not JSON, unknown paths, wrong methods —
  * returns false and goes through the adapter, so every edge keeps tRPC's exact
  * behaviour. `test/src/integration/fast-path.test.ts` holds the two to the same
@@ -74,7 +78,10 @@ export async function tryFastPath(
   let status = 200
   let error: TRPCError | undefined
   try {
-    const data = await procedure({ path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 })
+    const direct = directProcedures[path]
+    const data = direct
+      ? await callDirect(direct, ctx, path, input)
+      : await procedure({ path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 })
     payload = { result: { data } }
   } catch (cause) {
     error = getTRPCErrorFromUnknown(cause)
