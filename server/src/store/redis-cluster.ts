@@ -155,10 +155,13 @@ export class RedisClusterStore extends RedisStore {
    * `_execute`, unlike the cluster client's own `multi()`, which follows
    * neither MOVED nor ASK and so fails while the slot is being migrated.
    */
-  override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.routed(() =>
-      this.cluster._execute(key, false, undefined, (client) => client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()),
+  override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
+    const replies = await this.routed(() =>
+      this.cluster._execute(key, false, undefined, (client) =>
+        client.multi().hSet(key, field, value).pExpire(key, ttlMs).hLen(key).exec(),
+      ),
     )
+    return Number(replies[2])
   }
 
   override async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -197,6 +200,7 @@ interface NodeClient {
 interface NodeMulti {
   hSet(key: string, field: string, value: string): NodeMulti
   pExpire(key: string, ms: number): NodeMulti
+  hLen(key: string): NodeMulti
   exec(): Promise<unknown[]>
 }
 

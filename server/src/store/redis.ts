@@ -76,8 +76,9 @@ export class RedisStore implements AtomicOps, HashOps {
     return reply === 'OK'
   }
 
-  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
+    const replies = await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).hLen(key).exec()
+    return Number(replies[2])
   }
 
   async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -111,5 +112,6 @@ export const REDIS_SOCKET = {
 interface RedisMulti {
   hSet(key: string, field: string, value: string): RedisMulti
   pExpire(key: string, ms: number): RedisMulti
+  hLen(key: string): RedisMulti
   exec(): Promise<unknown[]>
 }
