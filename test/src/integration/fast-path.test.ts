@@ -1,4 +1,5 @@
 import { createClientCodePair, type TokenResponse } from '@boarding-pass/shared'
+import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
 import { dpopKey, dpopProof } from '../support/dpop.js'
@@ -61,6 +62,12 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
     { name: 'logout with an unknown token', path: 'auth.logout', init: post(JSON.stringify({ refreshToken: 'nope' })) },
     { name: 'text/plain body', path: 'auth.logout', init: post(JSON.stringify({ refreshToken: 'nope' }), 'text/plain') },
     { name: 'batch of two', path: 'auth.providers,auth.me?batch=1&input=%7B%7D' },
+    {
+      name: 'a call from another origin (CORS headers set first)',
+      path: 'auth.me',
+      init: { headers: { origin: 'https://elsewhere.example' } },
+    },
+    { name: 'a preflight', path: 'auth.complete', init: { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example' } } },
   ]
 
   for (const { name, path, init } of cases) {
@@ -210,33 +217,40 @@ function shapeOf(value: unknown): unknown {
 }
 
 /**
- * The names of the headers that must match. Not `date`, nor how the body is
- * framed: the fast path sends Content-Length, the adapter a chunked body.
+ * The header lines that must match, as sent (name case and order included). Not
+ * `Date` and `Retry-After` (clock), nor how the body is framed: the fast path
+ * sends Content-Length, the adapter a chunked body.
  */
-function headerNames(headers: Headers): string {
-  const framing = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
-  const names: string[] = []
-  headers.forEach((_, name) => {
-    if (!framing.has(name)) names.push(name)
-  })
-  return names.join(',')
+function headerLines(raw: string[]): string[] {
+  const skip = new Set(['date', 'retry-after', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
+  const lines: string[] = []
+  for (let i = 0; i < raw.length; i += 2) if (!skip.has(raw[i]!.toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`)
+  return lines
 }
 
 function post(body: string, contentType = 'application/json'): RequestInit {
   return { method: 'POST', body, headers: { 'content-type': contentType } }
 }
 
-async function send(base: string, path: string, init?: RequestInit) {
-  const response = await fetch(`${base}/trpc/${path}`, init)
+/** One request over node:http, so the answer's headers are seen as sent: names in their case, in their order. */
+async function send(base: string, path: string, init: RequestInit = {}) {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(`${base}/trpc/${path}`, { method: init.method ?? 'GET', headers: init.headers as OutgoingHttpHeaders })
+    req.once('response', resolve).once('error', reject)
+    req.end(init.body as string | undefined)
+  })
+  let body = ''
+  for await (const chunk of response) body += String(chunk)
+  const header = (name: string) => response.headers[name] ?? null
   return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    vary: response.headers.get('vary'),
-    allow: response.headers.get('allow'),
-    cacheControl: response.headers.get('cache-control'),
-    retryAfter: response.headers.get('retry-after'),
-    wwwAuthenticate: response.headers.get('www-authenticate'),
-    headerNames: headerNames(response.headers),
-    body: await response.text(),
+    status: response.statusCode,
+    contentType: header('content-type'),
+    vary: header('vary'),
+    allow: header('allow'),
+    cacheControl: header('cache-control'),
+    retryAfter: header('retry-after') as string | null,
+    wwwAuthenticate: header('www-authenticate'),
+    headerLines: headerLines(response.rawHeaders),
+    body,
   }
 }
