@@ -146,6 +146,18 @@ export class RedisClusterStore extends RedisStore {
     return reply === 'OK'
   }
 
+  override async readRaw(key: string): Promise<string | null> {
+    return this.routed(() => super.readRaw(key))
+  }
+
+  override async writeRaw(key: string, raw: string, ttlMs: number): Promise<void> {
+    await this.routed(() => super.writeRaw(key, raw, ttlMs))
+  }
+
+  override async deleteRaw(key: string): Promise<void> {
+    await this.routed(() => super.deleteRaw(key))
+  }
+
   override async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     return this.routed(() => super.setXx(key, raw, ttlMs))
   }

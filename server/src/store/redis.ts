@@ -36,6 +36,8 @@ export class RedisStore implements AtomicOps, HashOps {
 
   protected get client() {
     return this.redis.client as unknown as {
+      get(key: string): Promise<string | null>
+      del(key: string): Promise<number>
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
       ping(): Promise<string>
@@ -69,6 +71,18 @@ export class RedisStore implements AtomicOps, HashOps {
   async setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     const reply = await this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' })
     return reply === 'OK'
+  }
+
+  async readRaw(key: string): Promise<string | null> {
+    return this.client.get(key)
+  }
+
+  async writeRaw(key: string, raw: string, ttlMs: number): Promise<void> {
+    await this.client.set(key, raw, { expiration: { type: 'PX', value: ttlMs } })
+  }
+
+  async deleteRaw(key: string): Promise<void> {
+    await this.client.del(key)
   }
 
   async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
