@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
@@ -44,7 +45,7 @@ export class RedisStore implements AtomicOps, HashOps {
       hDel(key: string, fields: string[]): Promise<number>
       hGetAll(key: string): Promise<Record<string, string>>
       pExpire(key: string, ms: number): Promise<number>
-      multi(): RedisMulti
+      sendCommand(args: string[]): Promise<unknown>
     }
   }
 
@@ -91,8 +92,7 @@ export class RedisStore implements AtomicOps, HashOps {
   }
 
   async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
-    const replies = await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).hLen(key).exec()
-    return Number(replies[2])
+    return hashSetScript((args) => this.client.sendCommand(args), key, field, value, ttlMs)
   }
 
   async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -122,10 +122,31 @@ export const REDIS_SOCKET = {
   reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
 }
 
-/** The part of node-redis's MULTI this store uses. */
-interface RedisMulti {
-  hSet(key: string, field: string, value: string): RedisMulti
-  pExpire(key: string, ms: number): RedisMulti
-  hLen(key: string): RedisMulti
-  exec(): Promise<unknown[]>
+/**
+ * `hashSet` as one script: HSET, PEXPIRE and HLEN of one key, atomically, in
+ * one command (a MULTI of the three is five commands to encode and parse).
+ */
+const HASH_SET_SCRIPT =
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) return redis.call('HLEN', KEYS[1])"
+const HASH_SET_SHA = hash('sha1', HASH_SET_SCRIPT, 'hex')
+
+/**
+ * Runs {@link HASH_SET_SCRIPT} by its SHA through `send`, loading it first
+ * (EVAL) where the server does not know it yet (a restarted or new node).
+ * Resolves to the number of fields the hash then holds.
+ */
+export async function hashSetScript(
+  send: (args: string[]) => Promise<unknown>,
+  key: string,
+  field: string,
+  value: string,
+  ttlMs: number,
+): Promise<number> {
+  const args = ['1', key, field, value, String(ttlMs)]
+  try {
+    return Number(await send(['EVALSHA', HASH_SET_SHA, ...args]))
+  } catch (error) {
+    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error
+    return Number(await send(['EVAL', HASH_SET_SCRIPT, ...args]))
+  }
 }
