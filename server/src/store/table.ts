@@ -89,6 +89,15 @@ export class Table<T> {
     return this.decode(await this.guard('take', this.atomic.getDel(this.keyOf(key))))
   }
 
+  /**
+   * {@link take}, with when the value would have expired (ms since the epoch):
+   * for a caller that may have to put it back ({@link putIfAbsent} with what
+   * is left of its lifetime, never more).
+   */
+  async takeEntry(key: string): Promise<{ value: T; expires: number } | undefined> {
+    return this.decodeEntry(await this.guard('take', this.atomic.getDel(this.keyOf(key))))
+  }
+
   /** Replaces the value under `key` and returns the one it replaced, atomically. */
   async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
     return this.decode(await this.guard('swap', this.atomic.setGet(this.keyOf(key), this.encode(value, ttlMs), ttlMs)))
@@ -135,10 +144,14 @@ export class Table<T> {
 
   /** keyv's record text to its value; undefined when absent or past its `expires` (keyv's own rule). */
   private decode(raw: unknown): T | undefined {
+    return this.decodeEntry(raw)?.value
+  }
+
+  private decodeEntry(raw: unknown): { value: T; expires: number } | undefined {
     if (typeof raw !== 'string') return undefined
     const data = JSON.parse(raw) as { value: T; expires?: number } | null
     if (!data || (typeof data.expires === 'number' && data.expires < Date.now())) return undefined
-    return data.value
+    return { value: data.value, expires: data.expires ?? Infinity }
   }
 }
 
