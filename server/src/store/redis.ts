@@ -35,8 +35,17 @@ export class RedisStore implements AtomicOps, HashOps {
     return this.redis.client
   }
 
+  /**
+   * The client every verb sends on. Commands go straight to it (not through
+   * keyv, whose calls open a closed client first): when @keyv/redis has closed
+   * it after a failed connect (Redis down at start), the call in hand fails
+   * fast as unavailable and the client is opened again in the background, so
+   * the service recovers by itself once Redis answers.
+   */
   protected get client() {
-    return this.redis.client as unknown as {
+    const client = this.redis.client as unknown as { isOpen: boolean }
+    if (!client.isOpen) this.reopen()
+    return client as unknown as {
       get(key: string): Promise<string | null>
       del(key: string): Promise<number>
       getDel(key: string): Promise<string | null>
@@ -47,6 +56,21 @@ export class RedisStore implements AtomicOps, HashOps {
       pExpire(key: string, ms: number): Promise<number>
       sendCommand(args: string[]): Promise<unknown>
     }
+  }
+
+  private reopening: Promise<void> | undefined
+
+  /** Opens the client again, once at a time. */
+  private reopen(): void {
+    this.reopening ??= this.redis
+      .getClient()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.reopening = undefined
+      })
   }
 
   /** Resolves once connected; rejects after the timeout, so start-up can report a Redis that is not there. */
