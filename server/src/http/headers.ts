@@ -1,14 +1,29 @@
 import { page } from './html.js'
 import type { ServerResponse } from 'node:http'
 
-/** Headers every response carries, whatever it is. */
+/**
+ * Headers every response carries, whatever it is, in the order they are sent.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(200, { ...baseHeaders({ hsts: false }), 'content-type': 'text/plain' })
+ * ```
+ */
+export function baseHeaders(options: { hsts: boolean }): Record<string, string> {
+  const headers: Record<string, string> = {
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  }
+  if (options.hsts) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains'
+  return headers
+}
+
+/** Sets the {@link baseHeaders} on a response. */
 export function setBaseHeaders(res: ServerResponse, options: { hsts: boolean }): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff')
-  res.setHeader('Referrer-Policy', 'no-referrer')
-  res.setHeader('X-Frame-Options', 'DENY')
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
-  if (options.hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+  for (const [name, value] of Object.entries(baseHeaders(options))) res.setHeader(name, value)
 }
 
 /** The SPA's policy: only its own scripts, styles and API; pictures from https providers. */

@@ -13,7 +13,7 @@ import { applyCors } from './cors.js'
 import { createLinkRoute } from './link-route.js'
 import { timeRequest } from '../metrics/http.js'
 import { page } from './html.js'
-import { sendJson, sendPage, setBaseHeaders } from './headers.js'
+import { baseHeaders, sendJson, sendPage, setBaseHeaders } from './headers.js'
 import { createStandardsRoutes } from './standards-routes.js'
 import { createStaticHandler } from './static-files.js'
 import { createStreamGate } from './stream-caps.js'
@@ -35,21 +35,35 @@ export function createRequestHandler(
   const warnUntrustedProxy = untrustedProxyWarning(logger, settings.trustProxyHops)
   const gateStream = createStreamGate(services)
   const procedureNames = new Set(Object.keys(appRouter._def.procedures))
+  /**
+   * What a tRPC answer carries before its own headers, in order: the base
+   * headers, `cache-control`, then `vary` (applyCors sets it; the answer's own
+   * value replaces it in place).
+   */
+  const trpcHeaders = { ...baseHeaders({ hsts }), 'cache-control': 'no-store' }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    setBaseHeaders(res, { hsts })
     warnUntrustedProxy(req)
     const url = req.url ?? '/'
     const path = url.split('?')[0] ?? '/'
 
     if (path.startsWith('/trpc/')) {
+      const procedurePath = path.slice('/trpc/'.length)
+      const query = url.length > path.length ? url.slice(path.length + 1) : ''
+      // The common call (no CORS, not a stream, a body within bounds): every header in one go.
+      const plain =
+        settings.fastPath &&
+        req.headers.origin === undefined &&
+        req.method !== 'OPTIONS' &&
+        procedurePath !== 'auth.watch' &&
+        !(Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES)
+      if (plain && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES, trpcHeaders))) return
+      setBaseHeaders(res, { hsts })
       res.setHeader('cache-control', 'no-store')
       if (applyCors(req, res, settings.corsOrigins)) return
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseTooLarge(services, req, res)
-      const procedurePath = path.slice('/trpc/'.length)
-      const query = url.length > path.length ? url.slice(path.length + 1) : ''
       if (procedurePath === 'auth.watch' && gateStream(req, res, query)) return
-      if (settings.fastPath && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
+      if (settings.fastPath && !plain && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
       return nodeHTTPRequestHandler({
         router: appRouter,
         req,
@@ -76,6 +90,7 @@ export function createRequestHandler(
         },
       })
     }
+    setBaseHeaders(res, { hsts })
     if (path === '/auth/callback') return handleCallback(services, req, res)
     if (path === '/link' || path === '/link/answer') return handleLink(req, res, path)
     if (path === '/.well-known/jwks.json') {

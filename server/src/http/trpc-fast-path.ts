@@ -10,8 +10,10 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { createContext } from '../context.js'
 import { retryAfterOf } from '../errors.js'
 import { appRouter } from '../routers/_app.js'
+import { directProcedures } from '../routers/auth.js'
 import type { Services } from '../services.js'
 import { dpopChallengeOf } from '../session/dpop.js'
+import { callDirect } from '../trpc.js'
 
 const config = appRouter._def._config
 const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>
@@ -22,10 +24,16 @@ const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRP
  * (`POST /trpc/<path>` with a JSON body). The adapter builds a Fetch `Request`,
  * abort signals and a web stream for every call; this calls the same procedure
  * (same middleware, same validation, same error formatter) and writes the same
- * envelope, status and headers directly. Anything else — batches, subscriptions,
+ * envelope, status and headers directly. The hot procedures (complete, refresh,
+ * me) are called without tRPC's middleware chain (`callDirect` in trpc.ts runs
+ * their same steps). Anything else — batches, subscriptions,
  * other content types, bodies that are not JSON, unknown paths, wrong methods —
  * returns false and goes through the adapter, so every edge keeps tRPC's exact
- * behaviour. `test/src/integration/fast-path.test.ts` holds the two to the same
+ * behaviour.
+ *
+ * `headers`: for a request that the router has not answered any header to yet
+ * (no CORS), every header it would have set, in its order; the answer then goes
+ * out in one `writeHead` (no `setHeader` per header), the same bytes. `test/src/integration/fast-path.test.ts` holds the two to the same
  * bytes.
  */
 export async function tryFastPath(
@@ -35,6 +43,7 @@ export async function tryFastPath(
   path: string,
   query: string,
   maxBodyBytes: number,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<boolean> {
   const procedure = procedures[path]
   if (!procedure) return false
@@ -74,7 +83,10 @@ export async function tryFastPath(
   let status = 200
   let error: TRPCError | undefined
   try {
-    const data = await procedure({ path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 })
+    const direct = directProcedures[path]
+    const data = direct
+      ? await callDirect(direct, ctx, path, input)
+      : await procedure({ path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 })
     payload = { result: { data } }
   } catch (cause) {
     error = getTRPCErrorFromUnknown(cause)
@@ -82,28 +94,48 @@ export async function tryFastPath(
     payload = { error: getErrorShape({ config, ctx, error, input, path, type }) }
     status = getHTTPStatusCodeFromError(error)
   }
-  const text = JSON.stringify(transformTRPCResponse(config, payload as never))
-  const headers: Record<string, string | number> = {
+  const text = JSON.stringify(identityTransformer ? payload : transformTRPCResponse(config, payload as never))
+  const answer: Record<string, string | number> = {
+    ...headers,
     vary: 'trpc-accept, accept, Origin',
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   }
   const wait = retryAfterOf([error])
-  if (wait) headers['retry-after'] = String(wait)
+  if (wait) answer['retry-after'] = String(wait)
   const challenge = error && dpopChallengeOf([error])
-  if (challenge) headers['www-authenticate'] = challenge
-  res.writeHead(status, headers)
+  if (challenge) answer['www-authenticate'] = challenge
+  res.writeHead(status, answer)
   res.end(text)
   return true
 }
 
+/**
+ * Whether the router's transformer is tRPC's default (none): then the envelope
+ * is sent as it is, without `transformTRPCResponse`'s copies of it.
+ */
+const identityTransformer = (() => {
+  const probe = { result: { data: { probe: [1] } } }
+  return config.transformer.output.serialize(probe.result.data) === probe.result.data
+})()
+
 /** Reads a body whose Content-Length is `length` (Node's parser holds it to that length). */
-async function readBody(req: IncomingMessage, length: number): Promise<string> {
-  const buffer = Buffer.allocUnsafe(length)
-  let offset = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    chunk.copy(buffer, offset, 0, Math.min(chunk.length, length - offset))
-    offset += chunk.length
-  }
-  return buffer.toString('utf8', 0, Math.min(offset, length))
+function readBody(req: IncomingMessage, length: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const buffer = Buffer.allocUnsafe(length)
+    let offset = 0
+    req.on('data', (chunk: Buffer) => {
+      chunk.copy(buffer, offset, 0, Math.min(chunk.length, length - Math.min(offset, length)))
+      offset += chunk.length
+    })
+    let ended = false
+    req.once('end', () => {
+      ended = true
+      resolve(buffer.toString('utf8', 0, Math.min(offset, length)))
+    })
+    req.once('error', reject)
+    req.once('close', () => {
+      if (!ended) reject(new Error('the request closed before its body ended'))
+    })
+  })
 }

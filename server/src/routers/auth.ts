@@ -25,7 +25,44 @@ import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
 import { listSessions, revokeSession } from '../session/sessions.js'
-import { authedProcedure, limitedProcedure, publicProcedure, router } from '../trpc.js'
+import {
+  authedDirect,
+  authedProcedure,
+  limitedDirect,
+  limitedProcedure,
+  publicProcedure,
+  router,
+  type DirectProcedure,
+} from '../trpc.js'
+
+/**
+ * Step 3, rotation and the caller's user: the hot paths. Each is defined once
+ * and called two ways: through the router below (batches, the adapter) and
+ * directly by the fast path (`http/trpc-fast-path.ts`), which skips tRPC's
+ * middleware chain but runs the same steps (see `callDirect`). They skip
+ * runtime output validation: their types come from the shared schemas, and the
+ * contract tests parse every answer with them.
+ */
+const complete = limitedDirect('complete', completeInput, async (ctx, input) =>
+  completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }),
+)
+
+const refresh = limitedDirect('refresh', refreshInput, async (ctx, input) =>
+  refreshLogin(ctx.services, input.refreshToken, {
+    ip: ctx.clientIp,
+    userAgent: ctx.userAgent,
+    jkt: await bindingKey(ctx.services, ctx),
+  }),
+)
+
+const me = authedDirect((ctx): User => ctx.login.user)
+
+/** The hot procedures by path, for the fast path's direct calls. */
+export const directProcedures: Readonly<Record<string, DirectProcedure>> = {
+  'auth.complete': complete,
+  'auth.refresh': refresh,
+  'auth.me': me,
+}
 
 /**
  * The two-code flow. Step 2 (the provider's callback) is an HTTP route, not a
@@ -58,26 +95,14 @@ export const authRouter = router({
     .output(flowStatusOutput)
     .mutation(({ ctx, input }) => pollFlow(ctx.services, input.flowId)),
 
-  /**
-   * Step 3. The hot paths (complete, refresh, me) skip runtime output validation:
-   * their types come from the shared schemas, and the contract tests parse every
-   * answer with them.
-   */
-  complete: limitedProcedure('complete')
-    .input(completeInput)
-    .mutation(async ({ ctx, input }) =>
-      completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }),
-    ),
+  /** Step 3. */
+  complete: limitedProcedure(complete.limit)
+    .input(complete.input)
+    .mutation(({ ctx, input }) => complete.resolve(ctx, input)),
 
-  refresh: limitedProcedure('refresh')
-    .input(refreshInput)
-    .mutation(async ({ ctx, input }) =>
-      refreshLogin(ctx.services, input.refreshToken, {
-        ip: ctx.clientIp,
-        userAgent: ctx.userAgent,
-        jkt: await bindingKey(ctx.services, ctx),
-      }),
-    ),
+  refresh: limitedProcedure(refresh.limit)
+    .input(refresh.input)
+    .mutation(({ ctx, input }) => refresh.resolve(ctx, input)),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)
@@ -90,7 +115,7 @@ export const authRouter = router({
     .output(introspectOutput)
     .mutation(({ ctx, input }) => introspectToken(ctx.services, input.token)),
 
-  me: authedProcedure.query(({ ctx }): User => ctx.login.user),
+  me: authedProcedure.query(({ ctx }) => me.resolve(ctx)),
 
   /** v1.2: the caller's live sessions, newest first. */
   sessions: authedProcedure.output(sessionsOutput).query(({ ctx }) => listSessions(ctx.services, ctx.login)),

@@ -56,7 +56,12 @@ export async function openLogin(
     issueTokens(services, loginId, user, client.jkt),
   ])
   // The index entry only once the login exists (see session-index.ts); past the cap, the idlest sessions end.
-  for (const idle of await indexLogin(services, loginId, login)) {
+  // A login that cannot be indexed is not handed out (a global sign-out would miss it): its record goes too.
+  const idleSessions = await indexLogin(services, loginId, login).catch(async (error: unknown) => {
+    await services.store.logins.delete(loginId).catch(() => undefined)
+    throw error
+  })
+  for (const idle of idleSessions) {
     await revokeLogin(services, idle, 'session cap reached', user.id)
   }
   return { loginId, response }

@@ -3,7 +3,7 @@ import { createLogger } from '../logger.js'
 import type { Services } from '../services.js'
 import { createStore, type LoginRecord, type Store } from '../store/index.js'
 import { revokeLogin } from './login.js'
-import { MAX_SESSIONS_PER_USER, indexLogin, liveSessions } from './session-index.js'
+import { MAX_SESSIONS_PER_USER, PRUNE_ABOVE, indexLogin, liveSessions } from './session-index.js'
 import { endSessions } from './sessions.js'
 
 /** The per-user session index, in-process: correct under revocation and expiry, and bounded. */
@@ -59,12 +59,14 @@ describe('session index', () => {
     expect(await indexed(s, 'acme:ada')).toEqual(['long'.padEnd(22, 'x')])
   })
 
-  it('… and when it is written (a new login prunes the dead entries)', async () => {
+  it(`… and when it is written past ${PRUNE_ABOVE} entries (a new login prunes the dead ones), not before`, async () => {
     const s = await services()
-    await open(s, 'acme:bo', 'short'.padEnd(22, 'x'), 30)
+    for (let i = 0; i < PRUNE_ABOVE - 1; i++) await open(s, 'acme:bo', `short-${i}`.padEnd(22, 'x'), 30)
     await new Promise((resolve) => setTimeout(resolve, 60))
     await open(s, 'acme:bo', 'new'.padEnd(22, 'x'))
-    expect(await indexed(s, 'acme:bo')).toEqual(['new'.padEnd(22, 'x')])
+    expect(await indexed(s, 'acme:bo')).toHaveLength(PRUNE_ABOVE)
+    await open(s, 'acme:bo', 'newer'.padEnd(22, 'x'))
+    expect(await indexed(s, 'acme:bo')).toEqual(['newer'.padEnd(22, 'x'), 'new'.padEnd(22, 'x')])
   })
 
   it(`bounded: past ${MAX_SESSIONS_PER_USER} sessions, opening one names the least recently used to end (never the new one)`, async () => {

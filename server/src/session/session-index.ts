@@ -10,6 +10,14 @@ import type { LoginRecord } from '../store/index.js'
  */
 export const MAX_SESSIONS_PER_USER = 100
 
+/**
+ * Entries an index may hold before opening a login prunes it. Below this, a
+ * login costs one round trip to the index (set, keep, count) and no reads: a
+ * user's few devices never pay for pruning, and ended logins in a small index
+ * cost a few bytes until it is next read (`auth.sessions`) or expires.
+ */
+export const PRUNE_ABOVE = 16
+
 /** A live session: its login id and record. */
 export interface LiveSession {
   loginId: string
@@ -18,13 +26,15 @@ export interface LiveSession {
 
 /**
  * Adds a login (its record already written) to its user's index, prunes the
- * index, and returns the logins past {@link MAX_SESSIONS_PER_USER} that the
- * caller must end (the least recently used; never this one).
+ * index once it holds more than {@link PRUNE_ABOVE} entries, and returns the
+ * logins past {@link MAX_SESSIONS_PER_USER} that the caller must end (the
+ * least recently used; never this one).
  *
  * The per-user session index (`store.sessionIndex`): which logins a user has.
  * The login records stay the truth (a login is alive while its record exists);
  * the index only says where to look, and is pruned of logins that ended
- * (expired, revoked on another path) whenever it is read or written.
+ * (expired, revoked on another path) whenever it is read, and when a write
+ * finds it larger than {@link PRUNE_ABOVE}.
  *
  * Order matters across instances: a login record is written before its index
  * entry and deleted before its entry is removed, so a concurrent prune never
@@ -32,7 +42,8 @@ export interface LiveSession {
  */
 export async function indexLogin(services: Services, loginId: string, login: LoginRecord): Promise<string[]> {
   const ttl = services.settings.refreshTokenTtl * 1000
-  await services.store.sessionIndex.set(login.user.id, loginId, String(login.createdAt), ttl)
+  const size = await services.store.sessionIndex.set(login.user.id, loginId, String(login.createdAt), ttl)
+  if (size <= PRUNE_ABOVE) return []
   const live = await liveSessions(services, login.user.id)
   if (live.length <= MAX_SESSIONS_PER_USER) return []
   return live

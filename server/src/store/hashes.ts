@@ -6,8 +6,11 @@ import { StoreUnavailableError } from './errors.js'
  * one atomic step across every instance that shares the backend.
  */
 export interface HashOps {
-  /** Sets `field` of the map under `key` and (re)sets the whole map's lifetime, in one step (HSET + PEXPIRE in MULTI). */
-  hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void>
+  /**
+   * Sets `field` of the map under `key` and (re)sets the whole map's lifetime, in one step
+   * (HSET + PEXPIRE + HLEN in MULTI); resolves to how many fields the map then holds.
+   */
+  hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number>
   /** Removes `fields` from the map under `key`; absent ones are not an error (HDEL). */
   hashDelete(key: string, fields: string[]): Promise<void>
   /** Every field of the map under `key`; `{}` when there is none (HGETALL). */
@@ -40,9 +43,9 @@ export class Hashes {
     return `bp:${this.kind}:{${owner}}`
   }
 
-  /** Sets one field, and keeps the map for `ttlMs` from now. */
-  async set(owner: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.guard(this.ops.hashSet(this.keyOf(owner), field, value, ttlMs))
+  /** Sets one field, and keeps the map for `ttlMs` from now; resolves to how many fields the map then holds. */
+  async set(owner: string, field: string, value: string, ttlMs: number): Promise<number> {
+    return this.guard(this.ops.hashSet(this.keyOf(owner), field, value, ttlMs))
   }
 
   /** Removes fields (absent ones are fine). */

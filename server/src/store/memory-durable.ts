@@ -133,11 +133,12 @@ export class DurableMemoryStore implements AtomicOps, HashOps {
     return true
   }
 
-  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
     const partition = this.partitionOf(key)
     const map = (partition.get(key) as Map<string, string> | undefined) ?? new Map<string, string>()
     map.set(field, value)
     partition.set(key, map, ttlMs)
+    return map.size
   }
 
   async hashDelete(key: string, fields: string[]): Promise<void> {

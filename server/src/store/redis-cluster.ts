@@ -1,6 +1,6 @@
 import KeyvRedis, { createCluster } from '@keyv/redis'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
-import { REDIS_SOCKET, RedisStore } from './redis.js'
+import { REDIS_SOCKET, RedisStore, hashSetScript } from './redis.js'
 
 /**
  * How long a claim (GETDEL, SET … GET, SET NX) waits for one replica to hold
@@ -146,18 +146,31 @@ export class RedisClusterStore extends RedisStore {
     return reply === 'OK'
   }
 
+  override async readRaw(key: string): Promise<string | null> {
+    return this.routed(() => super.readRaw(key))
+  }
+
+  override async writeRaw(key: string, raw: string, ttlMs: number): Promise<void> {
+    await this.routed(() => super.writeRaw(key, raw, ttlMs))
+  }
+
+  override async deleteRaw(key: string): Promise<void> {
+    await this.routed(() => super.deleteRaw(key))
+  }
+
   override async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     return this.routed(() => super.setXx(key, raw, ttlMs))
   }
 
   /**
-   * HSET + PEXPIRE in one MULTI on the master of `key`'s slot. Through
-   * `_execute`, unlike the cluster client's own `multi()`, which follows
-   * neither MOVED nor ASK and so fails while the slot is being migrated.
+   * HSET + PEXPIRE + HLEN in one script on the master of `key`'s slot. Through
+   * `_execute`, which follows MOVED and ASK while the slot is being migrated.
    */
-  override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.routed(() =>
-      this.cluster._execute(key, false, undefined, (client) => client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()),
+  override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
+    return this.routed(() =>
+      this.cluster._execute(key, false, undefined, (client) =>
+        hashSetScript((args) => client.sendCommand(args), key, field, value, ttlMs),
+      ),
     )
   }
 
@@ -187,17 +200,9 @@ export class RedisClusterStore extends RedisStore {
   }
 }
 
-/** The part of a node-redis node client the claims use. */
+/** The part of a node-redis node client the claims and the session index use. */
 interface NodeClient {
   sendCommand(args: string[]): Promise<unknown>
-  multi(): NodeMulti
-}
-
-/** The part of a node client's MULTI that {@link RedisClusterStore.hashSet} uses. */
-interface NodeMulti {
-  hSet(key: string, field: string, value: string): NodeMulti
-  pExpire(key: string, ms: number): NodeMulti
-  exec(): Promise<unknown[]>
 }
 
 /** The part of node-redis's cluster client this store uses beyond the keyed commands. */

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
@@ -34,16 +35,42 @@ export class RedisStore implements AtomicOps, HashOps {
     return this.redis.client
   }
 
+  /**
+   * The client every verb sends on. Commands go straight to it (not through
+   * keyv, whose calls open a closed client first): when @keyv/redis has closed
+   * it after a failed connect (Redis down at start), the call in hand fails
+   * fast as unavailable and the client is opened again in the background, so
+   * the service recovers by itself once Redis answers.
+   */
   protected get client() {
-    return this.redis.client as unknown as {
+    const client = this.redis.client as unknown as { isOpen: boolean }
+    if (!client.isOpen) this.reopen()
+    return client as unknown as {
+      get(key: string): Promise<string | null>
+      del(key: string): Promise<number>
       getDel(key: string): Promise<string | null>
       set(key: string, value: string, options: object): Promise<string | null>
       ping(): Promise<string>
       hDel(key: string, fields: string[]): Promise<number>
       hGetAll(key: string): Promise<Record<string, string>>
       pExpire(key: string, ms: number): Promise<number>
-      multi(): RedisMulti
+      sendCommand(args: string[]): Promise<unknown>
     }
+  }
+
+  private reopening: Promise<void> | undefined
+
+  /** Opens the client again, once at a time. */
+  private reopen(): void {
+    this.reopening ??= this.redis
+      .getClient()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.reopening = undefined
+      })
   }
 
   /** Resolves once connected; rejects after the timeout, so start-up can report a Redis that is not there. */
@@ -71,13 +98,25 @@ export class RedisStore implements AtomicOps, HashOps {
     return reply === 'OK'
   }
 
+  async readRaw(key: string): Promise<string | null> {
+    return this.client.get(key)
+  }
+
+  async writeRaw(key: string, raw: string, ttlMs: number): Promise<void> {
+    await this.client.set(key, raw, { expiration: { type: 'PX', value: ttlMs } })
+  }
+
+  async deleteRaw(key: string): Promise<void> {
+    await this.client.del(key)
+  }
+
   async setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean> {
     const reply = await this.client.set(key, raw as string, { expiration: { type: 'PX', value: ttlMs }, condition: 'XX' })
     return reply === 'OK'
   }
 
-  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.multi().hSet(key, field, value).pExpire(key, ttlMs).exec()
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
+    return hashSetScript((args) => this.client.sendCommand(args), key, field, value, ttlMs)
   }
 
   async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -107,9 +146,31 @@ export const REDIS_SOCKET = {
   reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
 }
 
-/** The part of node-redis's MULTI this store uses. */
-interface RedisMulti {
-  hSet(key: string, field: string, value: string): RedisMulti
-  pExpire(key: string, ms: number): RedisMulti
-  exec(): Promise<unknown[]>
+/**
+ * `hashSet` as one script: HSET, PEXPIRE and HLEN of one key, atomically, in
+ * one command (a MULTI of the three is five commands to encode and parse).
+ */
+const HASH_SET_SCRIPT =
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) return redis.call('HLEN', KEYS[1])"
+const HASH_SET_SHA = hash('sha1', HASH_SET_SCRIPT, 'hex')
+
+/**
+ * Runs {@link HASH_SET_SCRIPT} by its SHA through `send`, loading it first
+ * (EVAL) where the server does not know it yet (a restarted or new node).
+ * Resolves to the number of fields the hash then holds.
+ */
+export async function hashSetScript(
+  send: (args: string[]) => Promise<unknown>,
+  key: string,
+  field: string,
+  value: string,
+  ttlMs: number,
+): Promise<number> {
+  const args = ['1', key, field, value, String(ttlMs)]
+  try {
+    return Number(await send(['EVALSHA', HASH_SET_SHA, ...args]))
+  } catch (error) {
+    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error
+    return Number(await send(['EVAL', HASH_SET_SCRIPT, ...args]))
+  }
 }

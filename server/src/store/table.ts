@@ -17,6 +17,15 @@ export interface AtomicOps {
   setNx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
   /** Writes only when the key exists (Redis SET … XX); true when written. */
   setXx(key: string, raw: unknown, ttlMs: number): Promise<boolean>
+  /**
+   * Plain reads, writes and deletes of keyv's record text, straight to the
+   * backend's client (Redis GET, SET PX, DEL): the same bytes keyv reads and
+   * writes, without keyv's hooks, statistics and promise hops on every call.
+   * Backends without them (in-process) go through keyv.
+   */
+  readRaw?(key: string): Promise<string | null | undefined>
+  writeRaw?(key: string, raw: string, ttlMs: number): Promise<void>
+  deleteRaw?(key: string): Promise<void>
 }
 
 /** Told of each table operation: the table (its key prefix's name), the verb, its duration in seconds, and whether it failed. */
@@ -50,17 +59,26 @@ export class Table<T> {
 
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
   async put(key: string, value: T, ttlMs: number): Promise<void> {
-    await this.guard('put', this.keyv.set(this.keyOf(key), value, ttlMs))
+    const { atomic } = this
+    if (atomic.writeRaw) {
+      await this.guard('put', atomic.writeRaw(this.keyOf(key), this.encode(value, ttlMs), ttlMs))
+    } else {
+      await this.guard('put', this.keyv.set(this.keyOf(key), value, ttlMs))
+    }
   }
 
   /** The live value under `key`, or undefined. */
   async get(key: string): Promise<T | undefined> {
+    const { atomic } = this
+    if (atomic.readRaw) return this.decode(await this.guard('get', atomic.readRaw(this.keyOf(key))))
     return (await this.guard('get', this.keyv.get<T>(this.keyOf(key)))) ?? undefined
   }
 
   /** Removes `key`; removing an absent key is not an error. */
   async delete(key: string): Promise<void> {
-    await this.guard('delete', this.keyv.delete(this.keyOf(key)))
+    const { atomic } = this
+    if (atomic.deleteRaw) await this.guard('delete', atomic.deleteRaw(this.keyOf(key)))
+    else await this.guard('delete', this.keyv.delete(this.keyOf(key)))
   }
 
   /**
@@ -71,9 +89,18 @@ export class Table<T> {
     return this.decode(await this.guard('take', this.atomic.getDel(this.keyOf(key))))
   }
 
+  /**
+   * {@link take}, with when the value would have expired (ms since the epoch):
+   * for a caller that may have to put it back ({@link putIfAbsent} with what
+   * is left of its lifetime, never more).
+   */
+  async takeEntry(key: string): Promise<{ value: T; expires: number } | undefined> {
+    return this.decodeEntry(await this.guard('take', this.atomic.getDel(this.keyOf(key))))
+  }
+
   /** Replaces the value under `key` and returns the one it replaced, atomically. */
   async swap(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(await this.guard('swap', this.atomic.setGet(this.keyOf(key), await this.encode(value, ttlMs), ttlMs)))
+    return this.decode(await this.guard('swap', this.atomic.setGet(this.keyOf(key), this.encode(value, ttlMs), ttlMs)))
   }
 
   /**
@@ -81,14 +108,12 @@ export class Table<T> {
    * but only if there was one: an unknown key stays unknown.
    */
   async swapIfPresent(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-    return this.decode(
-      await this.guard('swapIfPresent', this.atomic.setXxGet(this.keyOf(key), await this.encode(value, ttlMs), ttlMs)),
-    )
+    return this.decode(await this.guard('swapIfPresent', this.atomic.setXxGet(this.keyOf(key), this.encode(value, ttlMs), ttlMs)))
   }
 
   /** Stores `value` only if `key` holds nothing; true when this call stored it. */
   async putIfAbsent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard('putIfAbsent', this.atomic.setNx(this.keyOf(key), await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfAbsent', this.atomic.setNx(this.keyOf(key), this.encode(value, ttlMs), ttlMs))
   }
 
   /**
@@ -96,7 +121,7 @@ export class Table<T> {
    * deleted meanwhile (a revoked login) stays deleted.
    */
   async putIfPresent(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.guard('putIfPresent', this.atomic.setXx(this.keyOf(key), await this.encode(value, ttlMs), ttlMs))
+    return this.guard('putIfPresent', this.atomic.setXx(this.keyOf(key), this.encode(value, ttlMs), ttlMs))
   }
 
   private async guard<R>(op: string, operation: Promise<R>): Promise<R> {
@@ -112,15 +137,21 @@ export class Table<T> {
     }
   }
 
-  private async encode(value: T, ttlMs: number): Promise<unknown> {
-    return this.keyv.serializeData({ value, expires: Date.now() + ttlMs })
+  /** A value as keyv's record text (what keyv's `set` writes with our JSON serializer). */
+  private encode(value: T, ttlMs: number): string {
+    return JSON.stringify({ value, expires: Date.now() + ttlMs })
   }
 
-  private async decode(raw: unknown): Promise<T | undefined> {
-    if (raw === undefined || raw === null) return undefined
-    const data = await this.keyv.deserializeData<T>(raw as string)
+  /** keyv's record text to its value; undefined when absent or past its `expires` (keyv's own rule). */
+  private decode(raw: unknown): T | undefined {
+    return this.decodeEntry(raw)?.value
+  }
+
+  private decodeEntry(raw: unknown): { value: T; expires: number } | undefined {
+    if (typeof raw !== 'string') return undefined
+    const data = JSON.parse(raw) as { value: T; expires?: number } | null
     if (!data || (typeof data.expires === 'number' && data.expires < Date.now())) return undefined
-    return data.value
+    return { value: data.value, expires: data.expires ?? Infinity }
   }
 }
 

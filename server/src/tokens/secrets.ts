@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto'
+import { hash, randomFillSync } from 'node:crypto'
 
 /** Random bytes are drawn from the CSPRNG a pool at a time: one system call per 4 KiB, not one per secret. */
 const pool = Buffer.alloc(4096)
@@ -23,5 +23,5 @@ export function randomSecret(bytes = 32): string {
  * redeemable Server Code or refresh token.
  */
 export function secretKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url')
+  return hash('sha256', secret, 'base64url')
 }

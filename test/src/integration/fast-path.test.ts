@@ -1,6 +1,9 @@
-import { createClientCodePair } from '@boarding-pass/shared'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClientCodePair, type TokenResponse } from '@boarding-pass/shared'
+import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
+import { dpopKey, dpopProof } from '../support/dpop.js'
+import { obtainServerCode, signIn } from '../support/sign-in.js'
 
 /**
  * Single queries and mutations are answered by a fast path beside tRPC's
@@ -59,6 +62,12 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
     { name: 'logout with an unknown token', path: 'auth.logout', init: post(JSON.stringify({ refreshToken: 'nope' })) },
     { name: 'text/plain body', path: 'auth.logout', init: post(JSON.stringify({ refreshToken: 'nope' }), 'text/plain') },
     { name: 'batch of two', path: 'auth.providers,auth.me?batch=1&input=%7B%7D' },
+    {
+      name: 'a call from another origin (CORS headers set first)',
+      path: 'auth.me',
+      init: { headers: { origin: 'https://elsewhere.example' } },
+    },
+    { name: 'a preflight', path: 'auth.complete', init: { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example' } } },
   ]
 
   for (const { name, path, init } of cases) {
@@ -73,22 +82,175 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
     const input = { provider: 'dev', clientCodeHash: pair.clientCodeHash, hashMethod: 'sha256', redirectUri: '' }
     const a = await send(fast.url, 'auth.start', post(JSON.stringify({ ...input, redirectUri: `${fast.url}/callback` })))
     const b = await send(adapter.url, 'auth.start', post(JSON.stringify({ ...input, redirectUri: `${adapter.url}/callback` })))
-    expect(a.status).toBe(200)
+    expect(a!.status).toBe(200)
     expect(Object.keys(JSON.parse(a.body).result.data)).toEqual(Object.keys(JSON.parse(b.body).result.data))
   })
 })
+
+/**
+ * The hot procedures (complete, refresh, me) are called by the fast path without
+ * tRPC's middleware chain. Two instances on one Redis (one service, one key set),
+ * one with the fast path and one without, answer the same signed-in requests
+ * with the same bytes, and the same refusals with the same headers.
+ */
+describe('the hot procedures answer exactly as tRPC does, signed in', () => {
+  let fast: TestInstance
+  let adapter: TestInstance
+  let tokens: TokenResponse
+
+  beforeAll(async () => {
+    const redis = { REDIS_URL: inject('redisUrl'), AUTH_RATE_LIMITS: 'off' }
+    fast = await startBoardingPass(redis)
+    adapter = await startBoardingPass({ ...redis, TRPC_FAST_PATH: 'off', PUBLIC_URL: fast.url })
+    tokens = await signIn(fast.url, { redirectUri: `${fast.url}/callback`, provider: 'dev' })
+  })
+  afterAll(async () => {
+    await fast?.close()
+    await adapter?.close()
+  })
+
+  const both = (path: string, init?: RequestInit | (() => Promise<RequestInit>)) =>
+    Promise.all(
+      [fast.address, adapter.address].map(async (base) => send(base, path, typeof init === 'function' ? await init() : init)),
+    )
+
+  it('auth.me with a live token: the same user, byte for byte', async () => {
+    const [a, b] = await both('auth.me', { headers: { authorization: `Bearer ${tokens.accessToken}` } })
+    expect(a!.status).toBe(200)
+    expect(a).toEqual(b)
+  })
+
+  it('auth.me with a token sent as DPoP without a proof: the same refusal and WWW-Authenticate', async () => {
+    const [a, b] = await both('auth.me', { headers: { authorization: `DPoP ${tokens.accessToken}` } })
+    expect(a!.status).toBe(401)
+    expect(a!.wwwAuthenticate).toMatch(/^DPoP /)
+    expect(a).toEqual(b)
+  })
+
+  it('auth.complete with a malformed DPoP proof: the same refusal and WWW-Authenticate', async () => {
+    const body = JSON.stringify({ clientCode: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', serverCode: 'x'.repeat(43) })
+    const init = post(body)
+    ;(init.headers as Record<string, string>).dpop = 'not.a.proof'
+    const [a, b] = await both('auth.complete', init)
+    expect(a!.status).toBe(400)
+    expect(a).toEqual(b)
+  })
+
+  it('auth.complete and auth.refresh succeed with the same shape and headers on both', async () => {
+    const answers = []
+    for (const base of [fast.address, adapter.address]) {
+      const { flow, serverCode } = await obtainServerCode(fast.url, { redirectUri: `${fast.url}/callback`, provider: 'dev' })
+      const completed = await send(base, 'auth.complete', post(JSON.stringify({ clientCode: flow.pair.clientCode, serverCode })))
+      const refreshToken = (JSON.parse(completed.body) as { result: { data: TokenResponse } }).result.data.refreshToken
+      const refreshed = await send(base, 'auth.refresh', post(JSON.stringify({ refreshToken })))
+      answers.push([completed, refreshed].map(({ body, ...rest }) => ({ ...rest, shape: shapeOf(JSON.parse(body)) })))
+    }
+    expect(answers[0]![0]!.status).toBe(200)
+    expect(answers[0]![1]!.status).toBe(200)
+    expect(answers[0]).toEqual(answers[1])
+  })
+
+  it('a DPoP-bound auth.me: the same user, byte for byte', async () => {
+    const key = await dpopKey()
+    const { flow, serverCode } = await obtainServerCode(fast.url, { redirectUri: `${fast.url}/callback`, provider: 'dev' })
+    const completed = await fetch(`${fast.address}/trpc/auth.complete`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        dpop: await dpopProof(key, { htm: 'POST', htu: `${fast.url}/trpc/auth.complete` }),
+      },
+      body: JSON.stringify({ clientCode: flow.pair.clientCode, serverCode }),
+    })
+    const bound = ((await completed.json()) as { result: { data: TokenResponse } }).result.data
+    expect(bound.tokenType).toBe('DPoP')
+    const init = async (): Promise<RequestInit> => ({
+      headers: {
+        authorization: `DPoP ${bound.accessToken}`,
+        dpop: await dpopProof(key, { htm: 'GET', htu: `${fast.url}/trpc/auth.me`, accessToken: bound.accessToken }),
+      },
+    })
+    const [a, b] = await both('auth.me', init)
+    expect(a!.status).toBe(200)
+    expect(a).toEqual(b)
+  })
+})
+
+describe('the hot procedures answer exactly as tRPC does when rate limited', () => {
+  let fast: TestInstance
+  let adapter: TestInstance
+
+  beforeAll(async () => {
+    const limits = { AUTH_RATE_LIMITS: 'on', AUTH_RATE_LIMIT_COMPLETE: '2/60', AUTH_RATE_LIMIT_REFRESH: '2/60' }
+    fast = await startBoardingPass(limits)
+    adapter = await startBoardingPass({ ...limits, TRPC_FAST_PATH: 'off' })
+  })
+  afterAll(async () => {
+    await fast?.close()
+    await adapter?.close()
+  })
+
+  for (const [path, body] of [
+    ['auth.complete', { clientCode: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', serverCode: 'x'.repeat(43) }],
+    ['auth.refresh', { refreshToken: 'x'.repeat(60) }],
+  ] as const) {
+    it(`${path}: the same answers up to the limit and past it, Retry-After included`, async () => {
+      const answers: Awaited<ReturnType<typeof send>>[][] = [[], []]
+      for (let i = 0; i < 3; i++) {
+        for (const [n, instance] of [fast, adapter].entries())
+          answers[n]!.push(await send(instance.url, path, post(JSON.stringify(body))))
+      }
+      expect(answers[0]!.map((answer) => answer.status)).toEqual([401, 401, 429])
+      const [a, b] = answers.map((list) => list.map(({ retryAfter, ...rest }) => ({ ...rest, retryAfter: retryAfter !== null })))
+      expect(a).toEqual(b)
+      expect(Math.abs(Number(answers[0]![2]!.retryAfter) - Number(answers[1]![2]!.retryAfter))).toBeLessThanOrEqual(1)
+    })
+  }
+})
+
+/** A JSON value's structure: the same keys and types, any strings and numbers. */
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shapeOf)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shapeOf(inner)]))
+  }
+  return typeof value === 'string' && /^(Bearer|DPoP)$/.test(value) ? value : typeof value
+}
+
+/**
+ * The header lines that must match, as sent (name case and order included). Not
+ * `Date` and `Retry-After` (clock), nor how the body is framed: the fast path
+ * sends Content-Length, the adapter a chunked body.
+ */
+function headerLines(raw: string[]): string[] {
+  const skip = new Set(['date', 'retry-after', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
+  const lines: string[] = []
+  for (let i = 0; i < raw.length; i += 2) if (!skip.has(raw[i]!.toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`)
+  return lines
+}
 
 function post(body: string, contentType = 'application/json'): RequestInit {
   return { method: 'POST', body, headers: { 'content-type': contentType } }
 }
 
-async function send(base: string, path: string, init?: RequestInit) {
-  const response = await fetch(`${base}/trpc/${path}`, init)
+/** One request over node:http, so the answer's headers are seen as sent: names in their case, in their order. */
+async function send(base: string, path: string, init: RequestInit = {}) {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(`${base}/trpc/${path}`, { method: init.method ?? 'GET', headers: init.headers as OutgoingHttpHeaders })
+    req.once('response', resolve).once('error', reject)
+    req.end(init.body as string | undefined)
+  })
+  let body = ''
+  for await (const chunk of response) body += String(chunk)
+  const header = (name: string) => response.headers[name] ?? null
   return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    vary: response.headers.get('vary'),
-    allow: response.headers.get('allow'),
-    body: await response.text(),
+    status: response.statusCode,
+    contentType: header('content-type'),
+    vary: header('vary'),
+    allow: header('allow'),
+    cacheControl: header('cache-control'),
+    retryAfter: header('retry-after') as string | null,
+    wwwAuthenticate: header('www-authenticate'),
+    headerLines: headerLines(response.rawHeaders),
+    body,
   }
 }
