@@ -415,7 +415,7 @@ async function failoverRound(instances, cluster, redirectUri, publicUrl) {
     logins: [],
     /** Every 503 store_unavailable answer: when it came (performance.now()), after how long, to which call. */
     unavailable: [],
-    /** Every Server Code: when it was issued, how many copies won, whether a 503 was still pending at the end. */
+    /** Every Server Code: when it was issued, how many copies won, whether a copy answered 503, whether one still did at the end. */
     codes: [],
     refusals: { unknown_flow: 0, invalid_token: 0 },
     unexpected: [],
@@ -481,7 +481,7 @@ async function failoverRound(instances, cluster, redirectUri, publicUrl) {
         const reason = { 503: 'store_unavailable', 400: 'unknown_flow' }[callback.status]
         return note('callback', callback.status, reason, sent, location ?? page)
       }
-      const code = { issuedAt: performance.now(), won: 0, undecided: false }
+      const code = { issuedAt: performance.now(), won: 0, refused: false, undecided: false }
       round.codes.push(code)
       let pending = Array.from({ length: 2 + (n % 2) }, (_, i) => instances[i % 2])
       let token
@@ -507,6 +507,7 @@ async function failoverRound(instances, cluster, redirectUri, publicUrl) {
           token = answer.data.accessToken
         }
         pending = pending.filter((_, i) => answers[i].reason === 'store_unavailable')
+        if (pending.length > 0) code.refused = true
       }
       if (code.won !== 1 || code.undecided) return
       if (n % 10 === 0) {
@@ -576,10 +577,17 @@ async function failoverRound(instances, cluster, redirectUri, publicUrl) {
     `failover: logins ${round.logins.length} (${loginsBefore.length} started before the kill), fully successful ` +
       `${round.logins.filter((x) => x.ok).length}; round ${((stoppedAt - killedAt) / 1000 + FAILOVER_WARMUP_MS / 1000).toFixed(1)} s`,
   )
+  const issued = never.map((code) => code.issuedAt)
+  // A code whose claim stood while the rest of auth.complete failed is spent: its retries answer invalid_grant.
+  const neverDetail =
+    never.length === 0
+      ? ''
+      : ` (issued ${since(Math.min(...issued))} to ${since(Math.max(...issued))} s after the kill; ` +
+        `${never.filter((code) => code.refused).length} of them spent by a claim whose auth.complete answered 503)`
   out(
     `failover: Server Codes ${round.codes.length}, redemptions sent ${round.redemptions} (${round.resent} sent again after a 503), ` +
       `redeemed once ${round.codes.filter((code) => code.won === 1).length}, twice or more ${doubles}, ` +
-      `never ${never.length}${never.length > 0 ? ` (issued ${since(Math.min(...never.map((c) => c.issuedAt)))} to ${since(Math.max(...never.map((c) => c.issuedAt)))} s after the kill)` : ''}, ` +
+      `never ${never.length}${neverDetail}, ` +
       `still 503 at the end ${undecided}`,
   )
   out(
