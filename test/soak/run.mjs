@@ -7,12 +7,35 @@
 // Invariants: every Server Code redeemed exactly once, zero 5xx, and RSS that
 // levels off (slope over the last half of the run under a bound).
 //
+// `pnpm soak --cluster`: phase 1 runs on a real 6-node Redis Cluster started
+// here (3 masters, 3 replicas, `cluster-node-timeout 2000`, no persistence;
+// test/soak/redis-cluster.mjs) through `REDIS_CLUSTER_NODES`, with the same
+// invariants, and is followed by a failover round on the same two instances:
+// SOAK_FAILOVER_CONCURRENCY (default 8) login loops through both instances
+// (half returning users, whose sessions pile up, half a new user each time),
+// each Server Code again redeemed 2 or 3 times at once (a copy answered 503 is
+// sent again until it is decided); after 3 s the master serving the approvals'
+// channel (`bp:flow-events`, slot 9769; the flows' own keys are spread over
+// every slot, so about a third of them are its) is SIGKILLed and the traffic
+// goes on. It prints, as plain `failover:` lines: double redemptions, the span
+// of 503 `store_unavailable` answers (first and last, seconds after the kill),
+// when a surviving master's CLUSTER NODES / CLUSTER INFO showed the master
+// failed, the replica promoted and cluster_state ok again, and the time to
+// recover (the first fully successful login started after the last 503).
+// Invariants: zero double redemptions; every answer a 200 (302 at the
+// callback) or a refusal the contract gives such a call (store_unavailable as
+// 503, invalid_grant, invalid_token; at the callback the 503 and 400 pages),
+// any other answer or 5xx fails; before the kill, the phase 1 invariants; the
+// service recovers by itself within SOAK_RECOVERY_SECONDS (default 20).
+//
 // Phase 2: a flood of SOAK_FLOOD (default 100,000) abandoned `auth.start`
 // calls against one instance on the in-process store (AUTH_MAX_PENDING_FLOWS
 // default 100,000). Invariants: its RSS stays under SOAK_FLOOD_MB (default
 // 256 MB; see FLOOD_MB below), zero 5xx, and it still serves a whole login afterwards.
 //
-// Every request goes to 127.0.0.1. Bounded in count and in time (< 3 min).
+// Every request goes to 127.0.0.1. Bounded in count and in time (< 3 min;
+// < 4 min with --cluster). Every process started here is stopped on the way
+// out, also on a failure or a SIGINT/SIGTERM.
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -21,8 +44,16 @@ import { createConnection, createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { clusterNodes, command, startRedisCluster } from './redis-cluster.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
+const args = process.argv.slice(2)
+for (const arg of args.filter((arg) => arg !== '--cluster')) {
+  process.stderr.write(`unknown argument ${arg}; usage: pnpm soak [--cluster]\n`)
+  process.exit(2)
+}
+/** `--cluster`: phase 1 on a 6-node Redis Cluster, then the failover round. */
+const CLUSTER = args.includes('--cluster')
 const FLOWS = positive('SOAK_FLOWS', 3000)
 const CONCURRENCY = positive('SOAK_CONCURRENCY', 16)
 const FLOWS_SECONDS = positive('SOAK_SECONDS', 85)
@@ -43,10 +74,46 @@ const MAX_PENDING = process.env.SOAK_MAX_PENDING_FLOWS ? String(positive('SOAK_M
 const PHASE1_NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? '--max-old-space-size=160'
 /** RSS growth allowed over the last half of phase 1, in MB per minute, for "levels off". */
 const SLOPE_MB_PER_MIN = positive('SOAK_SLOPE_MB_PER_MIN', 30)
+/** Login loops of the failover round (each one browser, as in phase 1). */
+const FAILOVER_CONCURRENCY = positive('SOAK_FAILOVER_CONCURRENCY', 8)
+/** Traffic before the kill: the round's own non-failover part. */
+const FAILOVER_WARMUP_MS = 3_000
+/** The service must be whole again (a fully successful login after the last 503) this long after the kill. */
+const RECOVERY_SECONDS = positive('SOAK_RECOVERY_SECONDS', 20)
+
+/**
+ * The refusals the contract gives the failover round's calls, by reason, with their status. The calls are
+ * well-formed, so nothing else is a refusal they may get: at the callback a 503 page (store unavailable) or
+ * the 400 page (a flow that is not there, e.g. lost with the master before it reached the replica).
+ */
+const ROUND_REFUSALS = {
+  'auth.start': { store_unavailable: 503 },
+  callback: { store_unavailable: 503, unknown_flow: 400 },
+  'auth.complete': { store_unavailable: 503, invalid_grant: 401 },
+  'auth.me': { store_unavailable: 503, invalid_token: 401 },
+}
 
 const out = (line = '') => process.stdout.write(`${line}\n`)
 const failures = []
 const cleanup = []
+// The last resort on any way out (a throw past `finally`, process.exit, a signal): SIGKILL whatever is
+// still running and remove the temporary directories. The orderly stop is `cleanup`, below.
+const children = new Set()
+const tempDirs = new Set()
+const track = (child) => {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+}
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    out(`\n${signal}: soak stopped, its processes killed.`)
+    process.exit(1)
+  })
+}
 
 try {
   if (!existsSync(join(root, 'server/dist/main.js'))) {
@@ -54,8 +121,20 @@ try {
     execFileSync('pnpm', ['exec', 'tsc', '-b'], { cwd: root, stdio: 'inherit' })
   }
   const { createDevProvider } = await import(join(root, 'server/dist/index.js'))
-  const redis = await startRedis()
-  cleanup.push(redis.stop)
+  let storeEnv
+  let cluster
+  if (CLUSTER) {
+    out('Starting a 6-node Redis Cluster (3 masters, 3 replicas)…')
+    const dir = mkdtempSync(join(tmpdir(), 'bp-soak-cluster-'))
+    tempDirs.add(dir)
+    cluster = await startRedisCluster(dir, track)
+    cleanup.push(cluster.stop)
+    storeEnv = { REDIS_CLUSTER_NODES: cluster.seeds }
+  } else {
+    const redis = await startRedis()
+    cleanup.push(redis.stop)
+    storeEnv = { REDIS_URL: redis.url }
+  }
 
   const publicPort = await freePort()
   const publicUrl = `http://localhost:${publicPort}`
@@ -75,14 +154,14 @@ try {
   const a = await startInstance({
     ...providerEnv,
     PORT: String(publicPort),
-    REDIS_URL: redis.url,
+    ...storeEnv,
     NODE_OPTIONS: PHASE1_NODE_OPTIONS,
   })
   cleanup.push(a.stop)
   const b = await startInstance({
     ...providerEnv,
     PORT: String(await freePort()),
-    REDIS_URL: redis.url,
+    ...storeEnv,
     NODE_OPTIONS: PHASE1_NODE_OPTIONS,
   })
   cleanup.push(b.stop)
@@ -103,7 +182,8 @@ try {
   const phase1Start = performance.now()
   const deadline = phase1Start + FLOWS_SECONDS * 1000
   let next = 0
-  out(`Phase 1: ${FLOWS} flows, ${CONCURRENCY} at a time, two instances (${a.address}, ${b.address}), one Redis…`)
+  const storeName = CLUSTER ? 'a 6-node Redis Cluster' : 'one Redis'
+  out(`Phase 1: ${FLOWS} flows, ${CONCURRENCY} at a time, two instances (${a.address}, ${b.address}), ${storeName}…`)
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       // Each worker is one browser: it logs in at the provider once, then its provider session
@@ -126,7 +206,7 @@ try {
   const rssB = summarise(samples.map((s) => s[1]))
 
   out()
-  out('Phase 1 — two instances, one Redis, duplicate redemptions')
+  out(`Phase 1 — two instances, ${storeName}, duplicate redemptions`)
   table([
     ['flows completed', `${stats.flows} of ${FLOWS}${stats.flows < FLOWS ? ` (time bound ${FLOWS_SECONDS} s reached)` : ''}`],
     ['duration', `${phase1Seconds.toFixed(1)} s (${(stats.flows / phase1Seconds).toFixed(0)} logins/s)`],
@@ -161,8 +241,12 @@ try {
       failures.push(`instance ${name} RSS still growing: ${rss.slope.toFixed(1)} MB/min over the last half`)
     }
   }
+
+  if (CLUSTER) failures.push(...(await failoverRound(instances, cluster, redirectUri, publicUrl)))
   await a.stop()
   await b.stop()
+  // Phase 2 needs no Redis: stop the cluster (its gossip and replication) before the flood.
+  if (cluster) await cluster.stop()
 
   // ---- Phase 2: a flood of abandoned starts on the in-process store ----
   const floodPort = await freePort()
@@ -251,7 +335,11 @@ if (failures.length > 0) {
   for (const failure of failures) out(`  - ${failure}`)
   process.exit(1)
 }
-out('SOAK PASSED: every Server Code redeemed exactly once, no 5xx, memory levelled off and stayed within its bound.')
+out(
+  `SOAK PASSED: every Server Code redeemed exactly once, no 5xx, memory levelled off and stayed within its bound${
+    CLUSTER ? '; through a master failover no Server Code redeemed twice, only 503 store_unavailable, recovered by itself' : ''
+  }.`,
+)
 process.exit(0)
 
 // ---------------------------------------------------------------------------
@@ -304,6 +392,272 @@ async function oneFlow(n, instances, redirectUri, publicUrl, stats, jar, name) {
     if (me.status !== 200) throw new Error(`auth.me on the other instance answered ${me.status}`)
   }
   stats.flows++
+}
+
+/**
+ * The failover round (`--cluster`): login loops through both instances while the master serving the
+ * approvals' channel is SIGKILLed. Prints its figures as `failover:` lines; returns what failed.
+ */
+async function failoverRound(instances, cluster, redirectUri, publicUrl) {
+  const seed = cluster.nodes[0].port
+  const slot = await command(seed, 'CLUSTER', 'KEYSLOT', 'bp:flow-events')
+  const topology = await clusterNodes(seed)
+  const victim = topology.find(
+    (node) => node.flags.includes('master') && node.slots.some(([from, to]) => from <= slot && slot <= to),
+  )
+  const heir = victim && topology.find((node) => node.masterId === victim.id)
+  // A surviving master watches: when it marks the victim failed, sees the replica promoted, and its cluster_state.
+  const observer = victim && topology.find((node) => node.flags.includes('master') && node.id !== victim.id)
+  if (!victim || !heir || !observer) throw new Error(`no master with a replica for slot ${slot} in CLUSTER NODES`)
+
+  const round = {
+    /** Every login: when it started and ended (performance.now()), and whether every call of it succeeded at once. */
+    logins: [],
+    /** Every 503 store_unavailable answer: when it came (performance.now()), after how long, to which call. */
+    unavailable: [],
+    /** Every Server Code: when it was issued, how many copies won, whether a copy answered 503, whether one still did at the end. */
+    codes: [],
+    refusals: { unknown_flow: 0, invalid_token: 0 },
+    unexpected: [],
+    redemptions: 0,
+    resent: 0,
+  }
+  let killedAt = Number.POSITIVE_INFINITY
+  let lastUnavailableAt = Number.NEGATIVE_INFINITY
+  let stoppedAt = Number.POSITIVE_INFINITY
+
+  /** Files one answer that is not a success: an expected refusal, a 503 store_unavailable, or unexpected. */
+  const note = (path, status, reason, sent, text) => {
+    const at = performance.now()
+    if (ROUND_REFUSALS[path][reason] !== status) {
+      round.unexpected.push(`${path} answered ${status} ${String(text).slice(0, 160)}`)
+    } else if (reason === 'store_unavailable') {
+      round.unavailable.push({ at, ms: at - sent, path })
+      lastUnavailableAt = Math.max(lastUnavailableAt, at)
+    } else if (reason in round.refusals) {
+      round.refusals[reason]++
+    }
+  }
+  /** A tRPC call: a mutation with `body`, or a query with `bearer`; every answer filed. */
+  const send = async (address, path, { body, bearer }) => {
+    const sent = performance.now()
+    const response = await fetch(
+      `${address}/trpc/${path}`,
+      body === undefined
+        ? { headers: { authorization: `Bearer ${bearer}` } }
+        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    )
+    const text = await response.text()
+    let json
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    const reason = json?.error?.data?.reason
+    if (response.status !== 200) note(path, response.status, reason, sent, text)
+    return { status: response.status, reason, data: json?.result?.data }
+  }
+
+  /** One login, as in phase 1, but every answer is filed and a copy answered 503 is sent again (as a client would). */
+  const login = async (n, name, jar, returning) => {
+    const entry = { startedAt: performance.now(), endedAt: Number.POSITIVE_INFINITY, ok: false, returning }
+    round.logins.push(entry)
+    try {
+      const pick = () => instances[Math.floor(Math.random() * instances.length)]
+      const clientCode = randomBytes(32).toString('base64url')
+      const clientCodeHash = createHash('sha256').update(clientCode).digest('base64url')
+      const started = await send(pick().address, 'auth.start', {
+        body: { provider: 'acme', clientCodeHash, hashMethod: 'sha256', redirectUri },
+      })
+      if (started.status !== 200) return
+      const callbackUrl = await loginAtProvider(started.data.authorizationUrl, `${publicUrl}/auth/callback`, name, jar)
+      const sent = performance.now()
+      const callback = await fetch(`${pick().address}/auth/callback${callbackUrl.search}`, { redirect: 'manual' })
+      const page = await callback.text()
+      const location = callback.headers.get('location')
+      const serverCode = callback.status === 302 && location ? new URL(location).searchParams.get('server_code') : null
+      if (!serverCode) {
+        const reason = { 503: 'store_unavailable', 400: 'unknown_flow' }[callback.status]
+        return note('callback', callback.status, reason, sent, location ?? page)
+      }
+      const code = { issuedAt: performance.now(), won: 0, refused: false, undecided: false }
+      round.codes.push(code)
+      let pending = Array.from({ length: 2 + (n % 2) }, (_, i) => instances[i % 2])
+      let token
+      let clean = true
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) {
+          clean = false
+          // Undecided: still 503 after 30 s, or 2 s after the round stopped.
+          if (attempt > 300 || performance.now() > stoppedAt + 2_000) {
+            code.undecided = true
+            break
+          }
+          await sleep(100)
+          round.resent += pending.length
+        }
+        round.redemptions += pending.length
+        const answers = await Promise.all(
+          pending.map((instance) => send(instance.address, 'auth.complete', { body: { clientCode, serverCode } })),
+        )
+        for (const answer of answers) {
+          if (answer.status !== 200) continue
+          code.won++
+          token = answer.data.accessToken
+        }
+        pending = pending.filter((_, i) => answers[i].reason === 'store_unavailable')
+        if (pending.length > 0) code.refused = true
+      }
+      if (code.won !== 1 || code.undecided) return
+      if (n % 10 === 0) {
+        const me = await send(instances[(n + 1) % 2].address, 'auth.me', { bearer: token })
+        if (me.status !== 200) return
+      }
+      // Fully successful: every call answered at once, no copy had to be sent again.
+      entry.ok = clean
+    } finally {
+      entry.endedAt = performance.now()
+    }
+  }
+
+  out()
+  out(
+    `Failover round: ${FAILOVER_CONCURRENCY} login loops through both instances; after ${FAILOVER_WARMUP_MS / 1000} s ` +
+      `the master :${victim.port} (slot ${slot}, bp:flow-events; replica :${heir.port}) is SIGKILLed…`,
+  )
+  // Half the loops are returning users, as in phase 1 (one provider session each; their sign-ins pile up as
+  // sessions), half first-time users (a new account, so a session index of one, at each login): auth.complete
+  // reads every session of its user (session-index.ts), so the two fare differently while a master is down.
+  const workers = Array.from({ length: FAILOVER_CONCURRENCY }, async (_, worker) => {
+    const returning = worker % 2 === 0
+    const jar = new Map()
+    for (let n = worker; stoppedAt === Number.POSITIVE_INFINITY; n += FAILOVER_CONCURRENCY) {
+      await login(n, returning ? `Failover ${worker}` : `Newcomer ${worker}.${n}`, returning ? jar : new Map(), returning).catch(
+        (error) => round.unexpected.push(`a login failed: ${error.message}`),
+      )
+    }
+  })
+  await sleep(FAILOVER_WARMUP_MS)
+  killedAt = performance.now()
+  await cluster.nodes.find((node) => node.port === victim.port).kill()
+  const watch = watchCluster(observer.port, victim.id, heir.id, killedAt)
+  // Traffic goes on until the replica is promoted and logins have succeeded for 3 s after the last 503, or the bound.
+  const bound = killedAt + (RECOVERY_SECONDS + 5) * 1000
+  while (performance.now() < bound) {
+    await sleep(250)
+    const calmSince = Math.max(killedAt, lastUnavailableAt)
+    const whole = round.logins.some((entry) => entry.ok && entry.startedAt > calmSince)
+    if (watch.seen.promoted !== undefined && whole && performance.now() - calmSince > 3_000) break
+  }
+  stoppedAt = performance.now()
+  await Promise.all(workers)
+  const seen = await watch.stop()
+
+  // The figures, in seconds after the kill.
+  const since = (at) => ((at - killedAt) / 1000).toFixed(2)
+  const after = round.unavailable.filter((x) => x.at >= killedAt)
+  const before = round.unavailable.filter((x) => x.at < killedAt)
+  const lastUnavailable = after.length > 0 ? Math.max(...after.map((x) => x.at)) : killedAt
+  const firstOk = (returning) =>
+    Math.min(...round.logins.filter((x) => x.ok && x.returning === returning && x.startedAt >= killedAt).map((x) => x.endedAt))
+  const recovered = Math.min(...round.logins.filter((x) => x.ok && x.startedAt > lastUnavailable).map((x) => x.endedAt))
+  const doubles = round.codes.filter((code) => code.won > 1).length
+  const undecided = round.codes.filter((code) => code.undecided).length
+  const never = round.codes.filter((code) => code.won === 0 && !code.undecided)
+  // Replication lags by well under a millisecond here: a code issued a second before the kill is on the replica.
+  const neverBefore = never.filter((code) => code.issuedAt < killedAt - 1_000).length
+  const byCall = (path) => after.filter((x) => x.path === path).length
+  const at = (seconds) => (seconds === undefined ? 'not seen' : `${seconds.toFixed(2)} s`)
+  const loginsBefore = round.logins.filter((x) => x.startedAt < killedAt)
+  const seconds = (at) => (Number.isFinite(at) ? `${since(at)} s` : 'never')
+  // Sessions each returning user had at the kill (its logins done before it; none before the round).
+  const sessionsAtKill = Math.ceil(loginsBefore.filter((x) => x.returning && x.ok).length / Math.ceil(FAILOVER_CONCURRENCY / 2))
+  out(
+    `failover: logins ${round.logins.length} (${loginsBefore.length} started before the kill), fully successful ` +
+      `${round.logins.filter((x) => x.ok).length}; round ${((stoppedAt - killedAt) / 1000 + FAILOVER_WARMUP_MS / 1000).toFixed(1)} s`,
+  )
+  const issued = never.map((code) => code.issuedAt)
+  // A code whose claim stood while the rest of auth.complete failed is spent: its retries answer invalid_grant.
+  const neverDetail =
+    never.length === 0
+      ? ''
+      : ` (issued ${since(Math.min(...issued))} to ${since(Math.max(...issued))} s after the kill; ` +
+        `${never.filter((code) => code.refused).length} of them spent by a claim whose auth.complete answered 503)`
+  out(
+    `failover: Server Codes ${round.codes.length}, redemptions sent ${round.redemptions} (${round.resent} sent again after a 503), ` +
+      `redeemed once ${round.codes.filter((code) => code.won === 1).length}, twice or more ${doubles}, ` +
+      `never ${never.length}${neverDetail}, ` +
+      `still 503 at the end ${undecided}`,
+  )
+  out(
+    after.length === 0
+      ? 'failover: 503 store_unavailable: none after the kill'
+      : `failover: 503 store_unavailable: ${after.length} answers (auth.start ${byCall('auth.start')}, callback ${byCall('callback')}, ` +
+          `auth.complete ${byCall('auth.complete')}, auth.me ${byCall('auth.me')}) from ${since(after[0].at)} s to ` +
+          `${since(lastUnavailable)} s after the kill; slowest answered in ${Math.max(...after.map((x) => x.ms)).toFixed(0)} ms`,
+  )
+  out(
+    `failover: other refusals: callback 400 (flow not found) ${round.refusals.unknown_flow}, auth.me invalid_token ` +
+      `${round.refusals.invalid_token}; unexpected answers ${round.unexpected.length}; 503 before the kill ${before.length}`,
+  )
+  out(
+    `failover: the cluster (CLUSTER NODES and INFO of :${observer.port}): master :${victim.port} marked failed at ${at(seen.failed)}, ` +
+      `replica :${heir.port} promoted at ${at(seen.promoted)}, cluster_state ${
+        seen.stateFail === undefined ? 'never seen fail' : `fail from ${at(seen.stateFail)} to ${at(seen.stateOk)}`
+      } after the kill`,
+  )
+  out(
+    `failover: first fully successful login started after the kill: a first-time user's at ${seconds(firstOk(false))}, ` +
+      `a returning user's (about ${sessionsAtKill} sessions) at ${seconds(firstOk(true))}; ` +
+      `recovered (first fully successful login started after the last 503) at ${seconds(recovered)} after the kill`,
+  )
+
+  const failed = []
+  if (doubles > 0) failed.push(`failover: ${doubles} Server Codes were redeemed more than once`)
+  for (const line of round.unexpected.slice(0, 5)) failed.push(`failover: ${line}`)
+  if (round.unexpected.length > 5) failed.push(`failover: … ${round.unexpected.length - 5} more unexpected answers`)
+  if (before.length > 0) failed.push(`failover: ${before.length} answers were 503 before the kill`)
+  if (neverBefore > 0) failed.push(`failover: ${neverBefore} Server Codes issued before the kill were never redeemed`)
+  if (!loginsBefore.some((x) => x.ok)) failed.push('failover: no login succeeded before the kill')
+  if (seen.promoted === undefined) failed.push(`failover: the replica :${heir.port} was not seen promoted`)
+  if (!(recovered - killedAt <= RECOVERY_SECONDS * 1000))
+    failed.push(`failover: not recovered by itself within ${RECOVERY_SECONDS} s`)
+  if (undecided > 0) failed.push(`failover: ${undecided} Server Codes still answered 503 when the round ended`)
+  return failed
+}
+
+/**
+ * Polls CLUSTER NODES and CLUSTER INFO of the node on `port` every 100 ms: when (seconds after `since`) it marks
+ * the master `victimId` failed, sees `heirId` promoted, and reports cluster_state fail and ok again.
+ */
+function watchCluster(port, victimId, heirId, since) {
+  const seen = {}
+  let stopped = false
+  const done = (async () => {
+    while (!stopped) {
+      const [nodes, info] = await Promise.all([
+        clusterNodes(port).catch(() => []),
+        command(port, 'CLUSTER', 'INFO').catch(() => ''),
+      ])
+      const at = (performance.now() - since) / 1000
+      if (seen.failed === undefined && nodes.find((node) => node.id === victimId)?.flags.includes('fail')) seen.failed = at
+      if (seen.promoted === undefined && nodes.find((node) => node.id === heirId)?.flags.includes('master')) seen.promoted = at
+      if (seen.stateFail === undefined && /cluster_state:fail/.test(info)) seen.stateFail = at
+      if (seen.stateFail !== undefined && seen.stateOk === undefined && /cluster_state:ok/.test(info)) seen.stateOk = at
+      // Nothing more to see once the replica serves and the cluster is whole again.
+      if (seen.promoted !== undefined && /cluster_state:ok/.test(info)) return
+      await sleep(100)
+    }
+  })()
+  return {
+    seen,
+    async stop() {
+      stopped = true
+      await done
+      return seen
+    },
+  }
 }
 
 /** POSTs a JSON body on a keep-alive agent; resolves with the status once the answer is read. */
@@ -398,6 +752,7 @@ async function startInstance(env) {
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
+  track(child)
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -456,6 +811,7 @@ async function startProvider(createDevProvider, redirectUris) {
 async function startRedis() {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'bp-soak-redis-'))
+  tempDirs.add(dir)
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
@@ -463,6 +819,7 @@ async function startRedis() {
       stdio: 'ignore',
     },
   )
+  track(child)
   const exited = new Promise((resolve) => child.once('exit', resolve))
   const deadline = Date.now() + 10_000
   while (!(await pong(port))) {
