@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // pnpm bench: Boarding Pass against what a team would run instead (oidc-provider) and against
-// the floor (bare node:http), measured side by side in one run on loopback. See bench/README.md.
+// the floor (bare node:http), measured side by side in one run on loopback: on one Redis and on
+// a Redis Cluster, with one process and with WEB_CONCURRENCY=2 workers, and each operation's
+// server CPU against a floor built from parts measured in the same run. See bench/README.md.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
@@ -11,8 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { measureDpopCost } from './lib/dpop.mjs'
-import { runLoad } from './lib/loader.mjs'
-import { freePort, processRss, startChild, startRedis } from './lib/processes.mjs'
+import { measureFloorParts, runLoad } from './lib/loader.mjs'
+import { freePort, processRss, startChild, startRedis, startRedisCluster } from './lib/processes.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { spread } from './lib/stats.mjs'
 import { analyseProfile, formatAnalysis } from './top-frames.mjs'
@@ -45,8 +47,12 @@ if (flags.help) {
   --seconds S           length of one round (default 1.5)
   --flood N             abandoned auth.start calls for the memory check (default 100000)
   --profile-seconds S   length of the profiled auth.complete load (default 4)
-  --only a,b            only configurations whose id contains one of these (e.g. complete,bare)
-  --skip a,b            skip parts: build, checks, load, profile, cold, flood, bundle, dpop
+  --only a,b            only configurations whose id contains one of these (e.g. complete,bare,cluster,workers2);
+                        a 2-worker configuration brings its 1-worker twin (for the scaling factor), and unless
+                        the floor is skipped, Boarding Pass configurations bring bare node:http at their connections
+  --skip a,b            skip parts: build, checks, load, profile, cold, flood, bundle, dpop,
+                        cluster (Boarding Pass on a 6-node Redis Cluster), workers (WEB_CONCURRENCY=2 and
+                        bare node:http with 2 workers), floor (the CPU floor's parts measured beside the loads)
   --quick               1 round of 1 s, a 10k flood: a smoke run while others share the machine
   --no-build            use server/dist as it is instead of running pnpm build first
   --dev-provider        sign Boarding Pass in against its built-in development provider (default: against
@@ -56,8 +62,11 @@ if (flags.help) {
   --out NAME            write bench/results/NAME.{md,json} (default latest)`)
   process.exit(0)
 }
-// The bench starts its own Redis: a REDIS_URL from the shell must not turn the in-process runs into Redis runs.
+// The bench starts its own Redis and Redis Cluster, and chooses the workers: settings from the shell
+// must not turn the in-process runs into Redis runs, or one process into several.
 delete process.env.REDIS_URL
+delete process.env.REDIS_CLUSTER_NODES
+delete process.env.WEB_CONCURRENCY
 const skip = new Set(flags.skip.split(',').filter(Boolean))
 if (flags['no-build']) skip.add('build')
 const ROUNDS = flags.quick ? 1 : Number(flags.rounds)
@@ -65,11 +74,26 @@ const SECONDS = flags.quick ? 1 : Number(flags.seconds)
 const FLOOD = flags.quick ? 10_000 : Number(flags.flood)
 const PROFILE_SECONDS = flags.quick ? 2 : Number(flags['profile-seconds'])
 const CONNECTIONS = [16, 64]
+/** Processes of the WEB_CONCURRENCY configurations (node:cluster workers on one port). */
+const WORKERS = 2
+/** Boarding Pass's operations and their counterparts: oidc-provider's, bare node:http's, oidc-provider's lighter one. */
+const RATIO_PAIRS = [
+  [
+    'auth.complete',
+    'code exchange (JWT AT + ID token + refresh)',
+    'POST JSON.parse + reply',
+    'code exchange (scope openid: opaque AT + ID token)',
+  ],
+  ['auth.refresh', 'refresh_token grant (rotating)', 'POST JSON.parse + reply'],
+  ['auth.me', 'userinfo (opaque AT)', 'GET reply'],
+]
 const SERVER_FLAGS = flags['server-flags'].split(/\s+/).filter(Boolean)
 
 const log = (...args) => console.error(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0).padStart(3)}s]`, ...args)
 const startedAt = performance.now()
 const stoppers = []
+/** The stop in progress, if any (see stopAll). */
+let stopping
 const report = {
   date: new Date().toISOString(),
   settings: {
@@ -78,6 +102,8 @@ const report = {
     flood: FLOOD,
     connections: CONNECTIONS,
     loader: 'autocannon (separate process)',
+    workers: skip.has('workers') ? undefined : WORKERS,
+    cluster: skip.has('cluster') ? undefined : '6 redis-server --cluster-enabled yes: 3 masters, 3 replicas, no persistence',
     serverFlags: SERVER_FLAGS,
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('AUTH_'))),
   },
@@ -89,10 +115,15 @@ const report = {
   targets: [],
 }
 
-process.on('SIGINT', () => {
-  log('interrupted: stopping what this run started')
-  stopAll().finally(() => process.exit(130))
-})
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    log(`${signal}: stopping what this run started`)
+    stopAll().finally(() => process.exit(code))
+  })
+}
 
 try {
   await main()
@@ -146,21 +177,44 @@ function build() {
   report.notes.push('`pnpm build` failed (work in progress in the tree); the existing server/dist and web/dist were measured.')
 }
 
-async function stopAll() {
-  while (stoppers.length)
-    await stoppers
-      .pop()()
-      .catch(() => undefined)
+/** Stops what this run started, newest first; a second caller (Ctrl-C during a failure) waits for the same stop. */
+function stopAll() {
+  stopping ??= (async () => {
+    while (stoppers.length)
+      await stoppers
+        .pop()()
+        .catch(() => undefined)
+  })().finally(() => (stopping = undefined))
+  return stopping
 }
 
 // ---------------------------------------------------------------------------------------------
 // Throughput and latency, side by side
 
 async function measureThroughput() {
-  log('starting redis-server, oidc-provider, Boarding Pass (in-process store and Redis)')
+  if (flags['dev-provider'] && !skip.has('workers')) {
+    // The settings refuse WEB_CONCURRENCY > 1 with the development provider (its state is per process).
+    skip.add('workers')
+    report.settings.workers = undefined
+    report.notes.push('--dev-provider: the WEB_CONCURRENCY=2 configurations were skipped (the server refuses that combination).')
+  }
+  const withCluster = !skip.has('cluster')
+  const withWorkers = !skip.has('workers')
+  log(
+    'starting redis-server, oidc-provider, Boarding Pass (in-process store and Redis)' +
+      (withCluster ? ', a Redis Cluster (6 nodes) and Boarding Pass on it' : '') +
+      (withWorkers ? `, Boarding Pass with WEB_CONCURRENCY=${WORKERS}` : ''),
+  )
   const redis = await startRedis()
   stoppers.push(() => redis.stop())
+  let cluster
+  if (withCluster) {
+    cluster = await startRedisCluster()
+    stoppers.push(() => cluster.stop())
+  }
   const ports = { memory: await freePort(), redis: await freePort() }
+  if (withCluster) ports.cluster = await freePort()
+  if (withWorkers) ports.workers = await freePort()
   const oidc = await startChild(join(TARGETS, 'oidc-provider.mjs'), {
     env: {
       PORT: String(await freePort()),
@@ -190,9 +244,34 @@ async function measureThroughput() {
     execArgv: SERVER_FLAGS,
   })
   stoppers.push(() => bpRedis.stop())
+  let bpCluster
+  if (withCluster) {
+    bpCluster = await startChild(join(TARGETS, 'boarding-pass.mjs'), {
+      env: bpEnv(ports.cluster, { REDIS_CLUSTER_NODES: cluster.seeds }),
+      execArgv: SERVER_FLAGS,
+    })
+    stoppers.push(() => bpCluster.stop())
+  }
+  let bpWorkers
+  if (withWorkers) {
+    // WEB_CONCURRENCY=2 on the same Redis, as main.ts runs it (node:cluster workers sharing one port);
+    // the calls (minting, the leftover count) go to the first worker, through the shared Redis.
+    bpWorkers = await startChild(join(TARGETS, 'workers.mjs'), {
+      env: bpEnv(ports.workers, {
+        REDIS_URL: redis.url,
+        WEB_CONCURRENCY: String(WORKERS),
+        WORKERS: String(WORKERS),
+        WORKER_SCRIPT: join(TARGETS, 'boarding-pass.mjs'),
+      }),
+      execArgv: SERVER_FLAGS,
+    })
+    stoppers.push(() => bpWorkers.stop())
+  }
 
   const samples = await checkBoardingPass(bpMemory, 'in-process store')
   await checkBoardingPass(bpRedis, 'Redis')
+  if (bpCluster) await checkBoardingPass(bpCluster, 'Redis Cluster')
+  if (bpWorkers) await checkBoardingPass(bpWorkers, `Redis, ${WORKERS} workers (any worker redeems what the first minted)`)
   if (!skip.has('dpop')) {
     log('DPoP: auth.me with a proof beside plain Bearer, one request at a time')
     report.dpop = {}
@@ -210,14 +289,28 @@ async function measureThroughput() {
     env: { PORT: String(await freePort()), POST_SAMPLE: samples.completeResponse, GET_SAMPLE: samples.meResponse },
   })
   stoppers.push(() => bare.stop())
+  let bareWorkers
+  if (withWorkers) {
+    bareWorkers = await startChild(join(TARGETS, 'workers.mjs'), {
+      env: {
+        PORT: String(await freePort()),
+        POST_SAMPLE: samples.completeResponse,
+        GET_SAMPLE: samples.meResponse,
+        WORKERS: String(WORKERS),
+        WORKER_SCRIPT: join(TARGETS, 'bare-http.mjs'),
+      },
+    })
+    stoppers.push(() => bareWorkers.stop())
+  }
   report.samples = {
     completeRequestBytes: Buffer.byteLength(samples.completeRequest),
     completeResponseBytes: Buffer.byteLength(samples.completeResponse),
     meResponseBytes: Buffer.byteLength(samples.meResponse),
   }
 
-  const configs = defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples })
-  const selected = flags.only ? configs.filter((cfg) => flags.only.split(',').some((part) => cfg.id.includes(part))) : configs
+  const configs = defineConfigs({ bpMemory, bpRedis, bpCluster, bpWorkers, oidc, bare, bareWorkers, redis, cluster, samples })
+  const selected = selectConfigs(configs)
+  const floorJob = !skip.has('floor') && !skip.has('load') ? await prepareFloor(selected, { bpRedis, redis, cluster }) : undefined
 
   if (!skip.has('load')) {
     log(`warm-up: ${selected.length} configurations`)
@@ -246,9 +339,17 @@ async function measureThroughput() {
             `  others ${result.cpu.foreignCores.toFixed(2)} cores${result.clean ? '' : `  NOT CLEAN: ${describeDirt(result)}`}`,
         )
       }
+      if (floorJob) {
+        // The floor's parts once per round, between the loads: the same machine, the same moment.
+        const parts = await measureFloorParts(floorJob)
+        floorJob.rounds.push(parts)
+        log(`  ${'floor parts'.padEnd(34)} ${describeFloorParts(parts)}`)
+      }
     }
     report.configs = selected.map(summariseConfig)
     report.ratios = computeRatios(report.configs)
+    report.scaling = computeScaling(report.configs)
+    if (floorJob) report.floor = computeFloor(report.configs, floorJob)
   }
 
   if (!skip.has('profile')) {
@@ -284,16 +385,22 @@ async function measureThroughput() {
   await stopAll()
 }
 
-/** Every measured configuration: Boarding Pass's three operations on both stores, and the baselines. */
-function defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples }) {
+/**
+ * Every measured configuration: Boarding Pass's three operations on each store (in-process, Redis,
+ * Redis Cluster) and with WEB_CONCURRENCY=2 on Redis, and the baselines (bare node:http with 1 and
+ * 2 workers too). "others" CPU is Redis's: the one redis-server, or all six cluster nodes.
+ */
+function defineConfigs({ bpMemory, bpRedis, bpCluster, bpWorkers, oidc, bare, bareWorkers, redis, cluster, samples }) {
   const json = { 'content-type': 'application/json' }
   const form = { 'content-type': 'application/x-www-form-urlencoded' }
   const shapes = []
-  for (const [store, bp] of [
-    ['memory', bpMemory],
-    ['redis', bpRedis],
-  ]) {
-    const watch = store === 'redis' ? [redis.pid] : []
+  const instances = [
+    { store: 'memory', bp: bpMemory, watch: [] },
+    { store: 'redis', bp: bpRedis, watch: [redis.pid] },
+    ...(bpCluster ? [{ store: 'cluster', bp: bpCluster, watch: cluster.pids }] : []),
+    ...(bpWorkers ? [{ store: 'redis', bp: bpWorkers, watch: [redis.pid], workers: WORKERS }] : []),
+  ]
+  for (const { store, bp, watch, workers = 1 } of instances) {
     shapes.push(
       {
         system: 'boarding-pass',
@@ -301,6 +408,7 @@ function defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples }) {
         op: 'auth.complete',
         target: bp,
         watch,
+        workers,
         method: 'POST',
         path: '/trpc/auth.complete',
         headers: json,
@@ -312,6 +420,7 @@ function defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples }) {
         op: 'auth.refresh',
         target: bp,
         watch,
+        workers,
         method: 'POST',
         path: '/trpc/auth.refresh',
         headers: json,
@@ -323,6 +432,7 @@ function defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples }) {
         op: 'auth.me',
         target: bp,
         watch,
+        workers,
         method: 'GET',
         path: '/trpc/auth.me',
         // A fresh login per round: the in-process store's LRU may drop an old one under the other loads.
@@ -396,16 +506,49 @@ function defineConfigs({ bpMemory, bpRedis, oidc, bare, redis, samples }) {
       headers: { authorization: 'Bearer x' },
     },
   )
-  return shapes.flatMap((shape) =>
-    CONNECTIONS.map((connections) => ({
+  if (bareWorkers) {
+    for (const shape of shapes.filter((candidate) => candidate.system === 'node:http')) {
+      shapes.push({ ...shape, target: bareWorkers, workers: WORKERS })
+    }
+  }
+  return shapes.flatMap((shape) => {
+    const workers = shape.workers ?? 1
+    const suffix = workers > 1 ? `/workers${workers}` : ''
+    return CONNECTIONS.map((connections) => ({
       ...shape,
+      workers,
       watch: shape.watch ?? [],
       connections,
-      key: `${shape.system}/${shape.store}/${shape.op}`,
-      id: `${shape.system}/${shape.store}/${shape.op.split(' (')[0]}${shape.op.includes('openid') ? ' openid' : ''}/c${connections}`,
+      key: `${shape.system}/${shape.store}/${shape.op}${suffix}`,
+      id: `${shape.system}/${shape.store}/${shape.op.split(' (')[0]}${shape.op.includes('openid') ? ' openid' : ''}${suffix}/c${connections}`,
       rounds: [],
-    })),
-  )
+    }))
+  })
+}
+
+/**
+ * The configurations `--only` names (all without it), and what their figures are read against:
+ * a 2-worker configuration brings its 1-worker twin (the scaling factor), and, unless the floor is
+ * skipped, Boarding Pass brings bare node:http at the same connections (the floor's first part).
+ */
+function selectConfigs(configs) {
+  if (!flags.only) return configs
+  const named = new Set(configs.filter((cfg) => flags.only.split(',').some((part) => cfg.id.includes(part))))
+  const twin = (cfg, other) =>
+    other.system === cfg.system && other.store === cfg.store && other.op === cfg.op && other.connections === cfg.connections
+  const brought = new Set()
+  for (const cfg of named) {
+    if (cfg.workers > 1) for (const other of configs) if (other.workers === 1 && twin(cfg, other)) brought.add(other)
+    if (cfg.system === 'boarding-pass' && cfg.workers === 1 && !skip.has('floor') && !skip.has('load')) {
+      const bareOp = cfg.op === 'auth.me' ? 'GET reply' : 'POST JSON.parse + reply'
+      for (const other of configs)
+        if (other.system === 'node:http' && other.workers === 1 && other.op === bareOp && other.connections === cfg.connections)
+          brought.add(other)
+    }
+  }
+  const extra = [...brought].filter((cfg) => !named.has(cfg))
+  if (extra.length) log(`--only: also measuring ${extra.map((cfg) => cfg.id).join(', ')} (what the named ones are read against)`)
+  return configs.filter((cfg) => named.has(cfg) || brought.has(cfg))
 }
 
 /** One load: mint a distinct body per request (if the operation spends what it is given), run, check. */
@@ -489,12 +632,15 @@ function summariseConfig(cfg) {
     store: cfg.store,
     op: cfg.op,
     baselineFor: cfg.baselineFor,
+    workers: cfg.workers,
     connections: cfg.connections,
     distinctBodies: Boolean(cfg.pool),
     rate: spread(rounds.map((r) => r.rate)),
     p50: spread(rounds.map((r) => r.latency.p50)),
     p99: spread(rounds.map((r) => r.latency.p99)),
     serverUsPerRequest: spread(rounds.map((r) => r.cpu.serverUsPerRequest)),
+    // With workers, the node:cluster primary's own share of serverUsPerRequest.
+    primaryUsPerRequest: cfg.workers > 1 ? spread(rounds.map((r) => r.cpu.serverRootUsPerRequest)) : undefined,
     othersUsPerRequest: spread(rounds.map((r) => r.cpu.othersUsPerRequest)),
     loaderCores: spread(rounds.map((r) => r.cpu.loaderCores)),
     foreignCores: spread(rounds.map((r) => r.cpu.foreignCores)),
@@ -508,28 +654,13 @@ function summariseConfig(cfg) {
 
 function computeRatios(configs) {
   const find = (system, op, connections, store) =>
-    configs.find((c) => c.system === system && c.op === op && c.connections === connections && (!store || c.store === store))
-  const ratio = (a, b) => {
-    if (!a || !b || !a.rate.median || !b.rate.median) return undefined
-    const paired = a.rounds.map((r, i) => (b.rounds[i] ? r.rate / b.rounds[i].rate : undefined)).filter(Number.isFinite)
-    return {
-      median: a.rate.median / b.rate.median,
-      ...(paired.length ? { min: Math.min(...paired), max: Math.max(...paired) } : {}),
-    }
-  }
+    configs.find(
+      (c) =>
+        c.system === system && c.op === op && c.connections === connections && (!store || c.store === store) && c.workers === 1,
+    )
   const rows = []
-  const pairs = [
-    [
-      'auth.complete',
-      'code exchange (JWT AT + ID token + refresh)',
-      'POST JSON.parse + reply',
-      'code exchange (scope openid: opaque AT + ID token)',
-    ],
-    ['auth.refresh', 'refresh_token grant (rotating)', 'POST JSON.parse + reply'],
-    ['auth.me', 'userinfo (opaque AT)', 'GET reply'],
-  ]
-  for (const [op, oidcOp, bareOp, lighterOp] of pairs) {
-    for (const store of ['memory', 'redis']) {
+  for (const [op, oidcOp, bareOp, lighterOp] of RATIO_PAIRS) {
+    for (const store of ['memory', 'redis', 'cluster']) {
       for (const connections of CONNECTIONS) {
         const bp = find('boarding-pass', op, connections, store)
         if (!bp) continue
@@ -538,9 +669,9 @@ function computeRatios(configs) {
           store,
           connections,
           rate: bp.rate.median,
-          vsOidc: ratio(bp, find('oidc-provider', oidcOp, connections)),
-          vsOidcLighter: lighterOp ? ratio(bp, find('oidc-provider', lighterOp, connections)) : undefined,
-          vsBare: ratio(bp, find('node:http', bareOp, connections)),
+          vsOidc: pairedRatio(bp, find('oidc-provider', oidcOp, connections)),
+          vsOidcLighter: lighterOp ? pairedRatio(bp, find('oidc-provider', lighterOp, connections)) : undefined,
+          vsBare: pairedRatio(bp, find('node:http', bareOp, connections)),
           oidcOp,
           bareOp,
         })
@@ -548,6 +679,150 @@ function computeRatios(configs) {
     }
   }
   return rows
+}
+
+/** a's req/s ÷ b's: the ratio of medians, and the spread of round i of a ÷ round i of b. */
+function pairedRatio(a, b) {
+  if (!a || !b || !a.rate.median || !b.rate.median) return undefined
+  const paired = a.rounds.map((r, i) => (b.rounds[i] ? r.rate / b.rounds[i].rate : undefined)).filter(Number.isFinite)
+  return {
+    median: a.rate.median / b.rate.median,
+    ...(paired.length ? { min: Math.min(...paired), max: Math.max(...paired) } : {}),
+  }
+}
+
+/**
+ * WEB_CONCURRENCY=2 against one process, for Boarding Pass and for bare node:http alike:
+ * req/s and server CPU µs/req (primary + workers) of each, and the scaling factor
+ * (2-worker req/s ÷ 1-worker req/s, paired by round).
+ */
+function computeScaling(configs) {
+  const rows = []
+  for (const many of configs.filter((c) => c.workers > 1)) {
+    const one = configs.find(
+      (c) =>
+        c.workers === 1 &&
+        c.system === many.system &&
+        c.store === many.store &&
+        c.op === many.op &&
+        c.connections === many.connections,
+    )
+    if (!one) continue
+    rows.push({
+      system: many.system,
+      op: many.op,
+      store: many.store,
+      connections: many.connections,
+      workers: many.workers,
+      one: { rate: one.rate.median, serverUsPerRequest: one.serverUsPerRequest.median, clean: one.clean },
+      many: {
+        rate: many.rate.median,
+        serverUsPerRequest: many.serverUsPerRequest.median,
+        primaryUsPerRequest: many.primaryUsPerRequest?.median,
+        clean: many.clean,
+      },
+      factor: pairedRatio(many, one),
+      loaderCores: many.loaderCores.median,
+    })
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CPU floor: what an operation cannot cost less than, from parts measured in this run
+
+/**
+ * The floor's job for lib/floor.mjs: the access token's signing input, the record sizes and the
+ * signing algorithm of this run's server, and the stores whose client cost is measured (those of
+ * the selected Boarding Pass configurations). Undefined when no Boarding Pass load is selected.
+ */
+async function prepareFloor(selected, { bpRedis, redis, cluster }) {
+  const stores = new Set(selected.filter((c) => c.system === 'boarding-pass' && c.workers === 1).map((c) => c.store))
+  if (stores.size === 0) return undefined
+  const samples = await bpRedis.call('recordSamples')
+  const token = samples.accessToken.split('.')
+  return {
+    signingInput: `${token[0]}.${token[1]}`,
+    signingAlg: samples.signingAlg,
+    clientCode: samples.clientCode,
+    samples: { serverCode: samples.serverCode, login: samples.login },
+    stores: [
+      ...(stores.has('redis') ? [{ name: 'redis', url: redis.url }] : []),
+      ...(stores.has('cluster') && cluster ? [{ name: 'cluster', seeds: cluster.seeds }] : []),
+    ],
+    connections: CONNECTIONS,
+    seconds: flags.quick ? 0.3 : 0.5,
+    rounds: [],
+  }
+}
+
+function describeFloorParts(parts) {
+  const redis = Object.entries(parts.redis)
+    .map(([store, byConns]) =>
+      Object.entries(byConns)
+        .map(([c, r]) => `${store} c${c} ${r.completeUs.toFixed(1)}/${r.meUs.toFixed(1)}`)
+        .join(', '),
+    )
+    .join('; ')
+  return `sign ${parts.signUs.toFixed(1)} µs  sha256 ${parts.sha256Us.toFixed(2)} µs  redis client (GETDEL+SET / GET) µs: ${redis || '–'}`
+}
+
+/**
+ * One row per Boarding Pass configuration (one process): its server CPU µs/req beside its floor,
+ * the sum of parts measured in this run (medians over the rounds):
+ * - auth.complete: bare node:http POST CPU µs/req + one signature + SHA-256 of the Client Code
+ *   + the client CPU of a GETDEL and a SET PX;
+ * - auth.refresh: the same (one atomic swap, one signature, one write);
+ * - auth.me: bare node:http GET CPU µs/req + the client CPU of one GET.
+ * The in-process store has no Redis part.
+ */
+function computeFloor(configs, job) {
+  const med = (pick) => spread(job.rounds.map(pick).filter((v) => v !== undefined))
+  const parts = {
+    signUs: med((r) => r.signUs),
+    sha256Us: med((r) => r.sha256Us),
+    redis: Object.fromEntries(
+      job.stores.map(({ name }) => [
+        name,
+        Object.fromEntries(
+          CONNECTIONS.map((c) => [
+            c,
+            { completeUs: med((r) => r.redis[name]?.[c]?.completeUs), meUs: med((r) => r.redis[name]?.[c]?.meUs) },
+          ]),
+        ),
+      ]),
+    ),
+  }
+  const rows = []
+  for (const cfg of configs.filter((c) => c.system === 'boarding-pass' && c.workers === 1)) {
+    const me = cfg.op === 'auth.me'
+    const bare = configs.find(
+      (c) =>
+        c.system === 'node:http' &&
+        c.workers === 1 &&
+        c.connections === cfg.connections &&
+        c.op === (me ? 'GET reply' : 'POST JSON.parse + reply'),
+    )
+    const redisPart = cfg.store === 'memory' ? 0 : parts.redis[cfg.store]?.[cfg.connections]?.[me ? 'meUs' : 'completeUs'].median
+    const row = {
+      op: cfg.op,
+      store: cfg.store,
+      connections: cfg.connections,
+      serverUs: cfg.serverUsPerRequest.median,
+      clean: cfg.clean,
+      parts: {
+        http: bare?.serverUsPerRequest.median,
+        sign: me ? 0 : parts.signUs.median,
+        sha256: me ? 0 : parts.sha256Us.median,
+        redis: redisPart,
+      },
+    }
+    const values = Object.values(row.parts)
+    row.floorUs = values.every((v) => typeof v === 'number') ? values.reduce((a, b) => a + b, 0) : undefined
+    row.ratio = row.floorUs && row.serverUs !== undefined ? row.serverUs / row.floorUs : undefined
+    rows.push(row)
+  }
+  return { signingAlg: job.signingAlg, seconds: job.seconds, parts, rows, rounds: job.rounds }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -836,7 +1111,9 @@ function evaluateTargets() {
     targets.push({ name, measured, target, unit, better, margin, status, detail })
   }
   const cfg = (system, op, store, connections) =>
-    report.configs.find((c) => c.system === system && c.op === op && c.store === store && c.connections === connections)
+    report.configs.find(
+      (c) => c.system === system && c.op === op && c.store === store && c.connections === connections && c.workers === 1,
+    )
   for (const connections of CONNECTIONS) {
     const row = report.ratios.find((r) => r.op === 'auth.complete' && r.store === 'redis' && r.connections === connections)
     const bp = cfg('boarding-pass', 'auth.complete', 'redis', connections)
@@ -876,6 +1153,19 @@ function evaluateTargets() {
         'higher',
         { unit: '×', valid: cfg('boarding-pass', 'auth.me', store, connections)?.clean },
       )
+    }
+  }
+  // Server CPU per request (one process, one Redis): the steadiest figure on a shared machine.
+  for (const [op, bound] of [
+    ['auth.complete', 150],
+    ['auth.me', 35],
+  ]) {
+    for (const connections of CONNECTIONS) {
+      const bp = cfg('boarding-pass', op, 'redis', connections)
+      add(`${op} server CPU ≤ ${bound} µs/req (Redis), c${connections}`, bp?.serverUsPerRequest.median, bound, 'lower', {
+        unit: 'µs',
+        valid: bp?.clean,
+      })
     }
   }
   const flood = report.flood

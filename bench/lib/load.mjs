@@ -6,11 +6,12 @@
 //   bodies: one distinct body per request (a pool of at least amount + 2 × connections;
 //           autocannon builds one request per connection up front that it never sends).
 //   collect: a field of the response's data to collect ('flowId'), for the memory check.
-//   watch: { server: pid, others: [pid] }: processes whose CPU time is read over the run.
+//   watch: { server: pid, others: [pid] }: processes whose CPU time is read over the run; the server's
+//          counts every process below it too (a node:cluster primary and its workers).
 // Answer: { sent, completed, statuses, non2xx, errors, timeouts, seconds, rate, latency, cpu, collected }
 import autocannon from 'autocannon'
 import { performance } from 'node:perf_hooks'
-import { machineBusySeconds, processCpuSeconds } from './processes.mjs'
+import { machineBusySeconds, processCpuSeconds, processTreeCpuSeconds } from './processes.mjs'
 
 /** A body that no server accepts: sent only if a pool runs dry, so the shortfall shows as non-2xx. */
 const EXHAUSTED = '{"exhausted":true}'
@@ -50,7 +51,8 @@ function run(job) {
     }
 
     const watched = () => ({
-      server: job.watch?.server ? processCpuSeconds(job.watch.server) : 0,
+      server: job.watch?.server ? processTreeCpuSeconds(job.watch.server) : 0,
+      serverRoot: job.watch?.server ? processCpuSeconds(job.watch.server) : 0,
       others: (job.watch?.others ?? []).reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
       machine: machineBusySeconds(),
     })
@@ -73,6 +75,7 @@ function run(job) {
         const watchedAfter = watched()
         const loader = (own.user + own.system) / 1e6
         const server = watchedAfter.server - watchedBefore.server
+        const serverRoot = watchedAfter.serverRoot - watchedBefore.serverRoot
         const others = watchedAfter.others - watchedBefore.others
         const machine = watchedAfter.machine - watchedBefore.machine
         const seconds = (last - startedAt) / 1000
@@ -97,6 +100,8 @@ function run(job) {
           cpu: {
             // /proc times tick at 10 ms: per-request figures are good to a few percent over a 2 s round.
             serverUsPerRequest: completed ? (server * 1e6) / completed : undefined,
+            // Of which the top process's own (with workers: the node:cluster primary's; else all of it).
+            serverRootUsPerRequest: completed ? (serverRoot * 1e6) / completed : undefined,
             othersUsPerRequest: completed && job.watch?.others?.length ? (others * 1e6) / completed : undefined,
             serverCores: server / wall,
             loaderCores: loader / wall,
@@ -119,6 +124,9 @@ function run(job) {
     instance.on('done', () => clearTimeout(deadline))
   })
 }
+
+// The parent is gone (interrupted, failed): nobody wants the answer.
+process.on('disconnect', () => process.exit(0))
 
 process.once('message', async (job) => {
   try {

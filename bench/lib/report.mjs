@@ -3,6 +3,13 @@
 const int = (value) => (value === undefined ? '–' : Math.round(value).toLocaleString('en'))
 const ms = (value) => (value === undefined ? '–' : value < 10 ? value.toFixed(2) : value.toFixed(1))
 const times = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`)
+const micros = (value) => (value === undefined ? '–' : value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en'))
+const storeName = { memory: 'in-process', redis: 'Redis', cluster: 'Redis Cluster', '-': '-' }
+
+/** A configuration's store, with its workers when there are several (WEB_CONCURRENCY). */
+function storeLabel(c) {
+  return c.workers > 1 ? `${c.store}, ${c.workers} workers` : c.store
+}
 
 /** "median (min–max)" */
 function withSpread(s, format) {
@@ -90,18 +97,21 @@ export function renderMarkdown(report) {
         report.configs.map((c) => [
           c.system,
           c.op,
-          c.store,
+          storeLabel(c),
           String(c.connections),
           withSpread(c.rate, int),
           withSpread(c.p50, ms),
           withSpread(c.p99, ms),
           withSpread(c.serverUsPerRequest, int) +
-            (c.othersUsPerRequest.median !== undefined ? ` + redis ${int(c.othersUsPerRequest.median)}` : ''),
+            (c.othersUsPerRequest.median !== undefined
+              ? ` + redis ${int(c.othersUsPerRequest.median)}${c.store === 'cluster' ? ' (6 nodes)' : ''}`
+              : ''),
           c.clean ? `yes (${int(c.requests)})` : `**NO**: ${c.problems[0] ?? 'no rounds'}`,
         ]),
       ),
       '',
-      'server CPU µs/req: CPU time of the server process (and of redis-server) over the round, divided by the requests answered. ' +
+      'server CPU µs/req: CPU time of the server process (with its node:cluster workers, if any) and of redis-server ' +
+        '(of all six nodes on the Redis Cluster: 3 masters, 3 replicas) over the round, divided by the requests answered. ' +
         '"all 200?": every request answered 200, none failed, and (for spent codes and tokens) the store holds exactly the unused rest of the pool.',
       '',
     )
@@ -128,7 +138,95 @@ export function renderMarkdown(report) {
     )
   }
 
-  out.push('## Start-up, memory, sign-in page', '')
+  if (report.scaling?.length) {
+    const n = report.scaling[0].workers
+    out.push(`## WEB_CONCURRENCY=${n} against one process (node:cluster workers on one port)`, '')
+    out.push(
+      table(
+        [
+          'system',
+          'operation',
+          'store',
+          'conns',
+          'req/s, 1 process',
+          `req/s, ${n} workers`,
+          'scaling factor',
+          'CPU µs/req, 1 process',
+          `CPU µs/req, ${n} workers`,
+          'loader cores',
+        ],
+        report.scaling.map((r) => [
+          r.system,
+          r.op,
+          r.store,
+          String(r.connections),
+          int(r.one.rate) + (r.one.clean ? '' : ' **(errors)**'),
+          int(r.many.rate) + (r.many.clean ? '' : ' **(errors)**'),
+          ratio(r.factor),
+          int(r.one.serverUsPerRequest),
+          int(r.many.serverUsPerRequest) +
+            (r.many.primaryUsPerRequest !== undefined ? ` (primary ${micros(r.many.primaryUsPerRequest)})` : ''),
+          r.loaderCores === undefined ? '–' : r.loaderCores.toFixed(2),
+        ]),
+      ),
+      '',
+      `Scaling factor: ${n}-worker req/s ÷ 1-process req/s (spread: round i against round i). CPU µs/req with workers is the ` +
+        `primary's and every worker's CPU (/proc, the whole process tree) ÷ requests; the primary's own share in brackets. **This machine has ${report.machine.cores} ` +
+        'cores and the load generator (autocannon, one process) keeps about one of them busy**, so the workers share what is ' +
+        'left with each other and with Redis: a factor near 1 here says the machine is full, not that the workers do not ' +
+        'scale. Bare node:http, under the same primary, is the reference for what this machine allows.',
+      '',
+    )
+  }
+
+  if (report.floor?.rows.length) {
+    const f = report.floor
+    out.push('## Server CPU per operation against its floor (parts measured in this run)', '')
+    out.push(
+      table(
+        ['operation', 'store', 'conns', 'server CPU µs/req', 'node:http', 'sign', 'SHA-256', 'Redis client', 'floor µs', 'ratio'],
+        f.rows.map((r) => [
+          r.op,
+          storeName[r.store] ?? r.store,
+          String(r.connections),
+          micros(r.serverUs) + (r.clean ? '' : ' **(errors)**'),
+          micros(r.parts.http),
+          r.parts.sign ? micros(r.parts.sign) : '–',
+          r.parts.sha256 ? micros(r.parts.sha256) : '–',
+          r.parts.redis ? micros(r.parts.redis) : '–',
+          micros(r.floorUs),
+          times(r.ratio),
+        ]),
+      ),
+      '',
+      'The floor of an operation is the sum of what it cannot do without, each part measured on this machine in this run ' +
+        `(medians of ${f.rounds.length} measurement(s), one per round, between the loads): ` +
+        '**node:http**: bare node:http server CPU µs/req at the same connections (POST with JSON.parse for auth.complete ' +
+        'and auth.refresh, GET for auth.me); ' +
+        `**sign**: one ${f.signingAlg === 'ES256' ? 'ES256' : 'Ed25519'} signature (node:crypto \`sign\`) over the signing input of ` +
+        'an access token this server issued; **SHA-256**: of a 43-character Client Code; **Redis client**: node-redis CPU ' +
+        'in a separate process at the same concurrency, for a GETDEL then a SET … PX (auth.complete; auth.refresh: one ' +
+        'atomic swap and one write alike) or one GET (auth.me), of records the server wrote, at their size; on the Redis ' +
+        "Cluster through node-redis's cluster client (without the WAIT 1 the server's claims add). The in-process store " +
+        'has no Redis part. Ratio: server CPU ÷ floor.',
+      '',
+    )
+    const p = f.parts
+    const redisParts = Object.entries(p.redis)
+      .flatMap(([store, byConns]) =>
+        Object.entries(byConns).map(
+          ([c, r]) =>
+            `${storeName[store] ?? store} c${c}: GETDEL + SET ${withSpread(r.completeUs, micros)} µs, GET ${withSpread(r.meUs, micros)} µs`,
+        ),
+      )
+      .join('; ')
+    out.push(
+      `Parts: sign ${withSpread(p.signUs, micros)} µs, SHA-256 ${withSpread(p.sha256Us, (v) => v.toFixed(2))} µs` +
+        (redisParts ? `; Redis client ${redisParts}.` : '.'),
+      '',
+    )
+  }
+
   const rows = []
   if (report.dpop) {
     out.push('## DPoP proof check (auth.me, one request at a time)', '')
@@ -180,7 +278,7 @@ export function renderMarkdown(report) {
         : `${(b.gzipBytes / 1024).toFixed(1)} KB gzip, from ${b.source}${b.script && b.own ? `; web/dist entry + preloads: ${own}` : ''}`,
     ])
   }
-  if (rows.length) out.push(table(['what', 'figure'], rows), '')
+  if (rows.length) out.push('## Start-up, memory, sign-in page', '', table(['what', 'figure'], rows), '')
 
   if (report.profiles?.length) {
     out.push('## CPU profile of auth.complete (c64)', '')

@@ -2,6 +2,8 @@
 // same size and shape as auth.complete's response. GET: answer a body the size of auth.me's.
 //
 // Env: PORT, POST_SAMPLE and GET_SAMPLE (response bodies captured from Boarding Pass).
+// With WORKERS=N it runs as N node:cluster workers on one port under targets/workers.mjs, the
+// same primary as Boarding Pass's WEB_CONCURRENCY=N, so the two scaling factors compare.
 import { createServer } from 'node:http'
 import { serveRequests } from '../lib/processes.mjs'
 

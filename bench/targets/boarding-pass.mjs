@@ -1,7 +1,8 @@
 // Boarding Pass under test: the real app (startApp, as server/dist/main.js runs it) in its own process,
 // plus IPC verbs that pre-mint what a load needs through the server's own steps and store.
 //
-// Env: PORT, REDIS_URL (unset: in-process store), LOG_LEVEL (default info, as in production).
+// Env: PORT, REDIS_URL or REDIS_CLUSTER_NODES (neither: in-process store), LOG_LEVEL (default info,
+// as in production). With WEB_CONCURRENCY=N it runs as one of N workers under targets/workers.mjs.
 // Rate limits stay on (their counters are part of each request's cost) but are raised far
 // beyond what one loopback client sends, unless BENCH_RATE_LIMITS=default.
 import { writeFileSync } from 'node:fs'
@@ -129,6 +130,28 @@ serveRequests(
       const batch = nextBatch++
       batches.set(batch, { kind: 'refresh', keys: minted.map((m) => m.key) })
       return { batch, bodies: minted.map((m) => m.body) }
+    },
+    /**
+     * What the floor (lib/floor.mjs) sends to Redis, at the server's real sizes: a Server Code
+     * record, a login record and a refresh record as the store writes them (keyv's JSON of
+     * `{ value, expires }`), and an access token, whose signing input is what is signed.
+     */
+    async recordSamples() {
+      const pair = await mintPair()
+      const code = await store.serverCodes.get(pair.key)
+      const { response } = await openLogin(services, benchUser())
+      const loginId = response.refreshToken.slice(0, response.refreshToken.indexOf('.'))
+      const login = await store.logins.get(loginId)
+      const refresh = await store.refreshTokens.get(secretKey(response.refreshToken))
+      const stored = (value, ttlSeconds) => JSON.stringify({ value, expires: Date.now() + ttlSeconds * 1000 })
+      return {
+        serverCode: stored(code, settings.serverCodeTtl),
+        login: stored(login, settings.refreshTokenTtl),
+        refresh: stored(refresh, settings.refreshTokenTtl),
+        accessToken: response.accessToken,
+        signingAlg: settings.signingAlg,
+        clientCode: pair.clientCode,
+      }
     },
     /** One access token of a live login, for auth.me. */
     async mintAccessToken() {
