@@ -141,6 +141,68 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          // The contract suites again, each instance being the BUILT server (`node server/dist/main.js`) in a
+          // child process with WEB_CONCURRENCY=2 on the suite's Redis: the global setup provides
+          // `webConcurrency`, startBoardingPass/startService start such processes (support/boarding-pass-process.ts),
+          // every request goes on a connection of its own so it may land on either worker, and after each file
+          // the setup file checks that every instance had 2 workers and that both served requests.
+          //
+          // Here, whole: happy-path, replay, hash-methods, refresh, sessions, concurrent-redemption,
+          // cross-instance, errors-invalid-grant, errors-invalid-request, errors-unknown-provider,
+          // errors-unsupported-hash-method, errors-redirect-uri-not-allowed, errors-provider-unavailable,
+          // token-auth-method, no-secrets-in-logs (on the child's own stdout), github; errors-rate-limited and
+          // store-unavailable (on a third-party provider: the built-in one lives in one process and workers
+          // refuse it); standards and routes (their instances with the in-process store and the built-in
+          // provider, which workers refuse, get a private redis-server and a third-party provider instead).
+          // Here but for one describe each that moves the instance's clock (skipped when !instancesInProcess()):
+          // callback ("a flow that expired"), errors-invalid-token ("expired"; its other tests re-sign claims
+          // with the service's key read from Redis, not from the instance).
+          //
+          // Not here:
+          // - fast-path: compares the server's fast path with tRPC's adapter (an implementation check) on the
+          //   built-in provider; dev-provider: that provider, which WEB_CONCURRENCY > 1 refuses.
+          // - startup-readiness: "/readyz 200, so this instance serves a login" is a promise per process; with
+          //   workers each answers /readyz for itself (docs/scaling.md). Also on the built-in provider.
+          // - keys-at-rest, metrics, nginx: read the instance's internals (its private key in memory; its key
+          //   ring and an injected clock; its settings); metrics on METRICS_PORT are per worker besides.
+          // - first-run, prod-start, settings-exit, deploy-recipe, web-concurrency (which runs WEB_CONCURRENCY=2
+          //   itself, in `integration`): start the program themselves or check start-up and deploy files.
+          name: 'web-concurrency',
+          include: [
+            'happy-path',
+            'replay',
+            'hash-methods',
+            'refresh',
+            'sessions',
+            'concurrent-redemption',
+            'cross-instance',
+            'callback',
+            'errors-invalid-grant',
+            'errors-invalid-request',
+            'errors-invalid-token',
+            'errors-unknown-provider',
+            'errors-unsupported-hash-method',
+            'errors-redirect-uri-not-allowed',
+            'errors-provider-unavailable',
+            'errors-rate-limited',
+            'store-unavailable',
+            'standards',
+            'routes',
+            'token-auth-method',
+            'no-secrets-in-logs',
+            'github',
+          ].map((name) => `test/src/integration/${name}.test.ts`),
+          environment: 'node',
+          globalSetup: ['test/src/support/web-concurrency-global-setup.ts'],
+          setupFiles: ['test/src/support/web-concurrency-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'packaging',
           include: ['test/src/packaging/**/*.test.ts'],
           environment: 'node',

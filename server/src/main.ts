@@ -3,7 +3,7 @@ import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startApp } from './app.js'
+import { startApp, type App } from './app.js'
 import { SettingsError, parseSettings } from './settings.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -30,7 +30,21 @@ async function main(): Promise<void> {
     return
   }
 
-  let app
+  // Signals are taken before startApp: a worker counts as started (and the primary passes SIGTERM on to it)
+  // as soon as it listens, which is inside startApp; the default action would kill it undrained, and the
+  // primary would exit 1. A signal that comes while starting is acted on once the app is up.
+  let app: App | undefined
+  let stopping: string | undefined
+  const onSignal = (signal: string) => {
+    if (stopping) return
+    stopping = signal
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    if (app) shutDown(app, signal)
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+
   try {
     app = await startApp(settings)
   } catch (error) {
@@ -49,26 +63,21 @@ async function main(): Promise<void> {
     process.exit(1)
   }
 
-  if (cluster.isPrimary) banner(settings.publicUrl, settings.devProvider)
+  if (stopping) shutDown(app, stopping)
+  else if (cluster.isPrimary) banner(settings.publicUrl, settings.devProvider)
+}
 
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    app.services.logger.info({ signal }, 'shutting down')
-    const force = setTimeout(() => process.exit(1), 10_000)
-    force.unref()
-    const exit = (code: number) => {
-      app.services.logger.flush()
-      setTimeout(() => process.exit(code), 50)
-    }
-    app.close().then(
-      () => exit(0),
-      () => exit(1),
-    )
+/** Lets `app` drain, then exits: 0 once it has closed, 1 if closing failed. */
+function shutDown(app: App, signal: string): void {
+  app.services.logger.info({ signal }, 'shutting down')
+  const exit = (code: number) => {
+    app.services.logger.flush()
+    setTimeout(() => process.exit(code), 50)
   }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
+  app.close().then(
+    () => exit(0),
+    () => exit(1),
+  )
 }
 
 function banner(publicUrl: string, devProvider: boolean): void {

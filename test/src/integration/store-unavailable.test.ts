@@ -1,9 +1,11 @@
 import type { TokenResponse } from '@boarding-pass/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
+import { freePort } from '../support/ports.js'
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js'
 import { expectRefusal } from '../support/refusal.js'
 import { beginFlow, loginAtProvider, sendCallback, signIn } from '../support/sign-in.js'
+import { startThirdPartyProvider, type ThirdPartyProvider } from '../support/third-party-provider.js'
 import { callProcedure, type WireResponse } from '../support/trpc-http.js'
 
 /** Calls `call` and asserts it answered within `ms` (a refusal must not hang on the store). */
@@ -16,6 +18,7 @@ async function quickly(call: () => Promise<WireResponse>, ms = 3_000): Promise<W
 
 describe('store_unavailable: with its Redis gone, the service refuses honestly and fast (503), and recovers', () => {
   let redis: PrivateRedis
+  let idp: ThirdPartyProvider
   let bp: TestInstance
   let tokens: TokenResponse
   let pendingCallback: URL
@@ -23,22 +26,34 @@ describe('store_unavailable: with its Redis gone, the service refuses honestly a
 
   beforeAll(async () => {
     redis = await startPrivateRedis()
-    // The built-in development provider: it keeps its own state in-process, so only Boarding Pass's store goes away.
-    bp = await startBoardingPass({ REDIS_URL: redis.url, AUTH_RATE_LIMITS: 'off' })
+    // A third-party provider keeps its own state (in this process), so only Boarding Pass's store goes away.
+    const port = await freePort()
+    idp = await startThirdPartyProvider({ redirectUris: [`http://localhost:${port}/auth/callback`] })
+    bp = await startBoardingPass(
+      {
+        REDIS_URL: redis.url,
+        AUTH_RATE_LIMITS: 'off',
+        AUTH_PROVIDERS: 'acme',
+        AUTH_ACME_ISSUER: idp.issuer,
+        AUTH_ACME_ID: idp.clientId,
+        AUTH_ACME_SECRET: idp.clientSecret,
+      },
+      port,
+    )
     const redirectUri = `${bp.url}/callback`
-    tokens = await signIn(bp.url, { provider: 'dev', redirectUri })
-    const flow = await beginFlow(bp.url, { provider: 'dev', redirectUri })
+    tokens = await signIn(bp.url, { redirectUri })
+    const flow = await beginFlow(bp.url, { redirectUri })
     clientCodeHash = flow.pair.clientCodeHash
     pendingCallback = await loginAtProvider(flow, bp.url)
     await redis.kill()
   })
   afterAll(async () => {
     await bp?.close()
-    await redis?.stop()
+    await Promise.all([redis?.stop(), idp?.close()])
   })
 
   it('auth.start', async () => {
-    const input = { provider: 'dev', clientCodeHash, hashMethod: 'sha256', redirectUri: `${bp.url}/callback` }
+    const input = { provider: 'acme', clientCodeHash, hashMethod: 'sha256', redirectUri: `${bp.url}/callback` }
     expectRefusal(await quickly(() => callProcedure(bp.address, 'auth.start', { mutation: input })), 'store_unavailable')
   })
 
@@ -75,13 +90,15 @@ describe('store_unavailable: with its Redis gone, the service refuses honestly a
   it('recovers by itself once Redis is back: /readyz 200 and flows start again', async () => {
     await redis.restart()
     const deadline = Date.now() + 10_000
+    // Twice in a row: with WEB_CONCURRENCY=2 each worker answers /readyz for itself, and consecutive
+    // connections go to either worker in turn.
     let ready = 0
-    while (Date.now() < deadline && ready !== 200) {
-      ready = (await fetch(`${bp.address}/readyz`)).status
-      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+    while (Date.now() < deadline && ready < 2) {
+      ready = (await fetch(`${bp.address}/readyz`)).status === 200 ? ready + 1 : 0
+      if (ready < 2) await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    expect(ready).toBe(200)
-    const input = { provider: 'dev', clientCodeHash, hashMethod: 'sha256', redirectUri: `${bp.url}/callback` }
+    expect(ready).toBe(2)
+    const input = { provider: 'acme', clientCodeHash, hashMethod: 'sha256', redirectUri: `${bp.url}/callback` }
     expect((await callProcedure(bp.address, 'auth.start', { mutation: input })).status).toBe(200)
   })
 })

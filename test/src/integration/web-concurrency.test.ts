@@ -122,6 +122,38 @@ describe('WEB_CONCURRENCY=2: two worker processes on one port (node:cluster), th
   })
 })
 
+describe('WEB_CONCURRENCY=2: SIGTERM the moment the service is announced', () => {
+  // The banner comes once every worker listens, which each does inside startApp, before it is back in
+  // main.ts; a worker that took SIGTERM only after that died of it, undrained, and the primary exited 1.
+  it.each([1, 2])('every worker drains and the primary exits 0 (round %i)', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(await freePort()),
+        REDIS_URL: inject('redisUrl'),
+        WEB_CONCURRENCY: '2',
+        AUTH_PROVIDERS: 'acme',
+        // Nothing answers there: discovery is retried on first use, and there is none.
+        AUTH_ACME_ISSUER: 'http://127.0.0.1:1/oidc',
+        AUTH_ACME_ID: 'id',
+        AUTH_ACME_SECRET: 'secret',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes('Boarding Pass is running')) child.kill('SIGTERM')
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)))
+    expect(stdout).toContain('Boarding Pass is running')
+    expect(code, stderr).toBe(0)
+  })
+})
+
 describe('WEB_CONCURRENCY=2 without a shared store', () => {
   it('is refused at start, naming WEB_CONCURRENCY (the in-process store is per worker)', async () => {
     const result = await runMain({

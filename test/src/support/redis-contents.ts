@@ -5,6 +5,8 @@ import { jose } from './jose.js'
 
 const run = promisify(execFile)
 
+type PrivateJwk = Parameters<typeof jose.importJWK>[0]
+
 /** One `redis-cli` command against `url`; its raw output. */
 async function cli(url: string, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-u', url, '--no-raw', ...args], { maxBuffer: 64 * 1024 * 1024 })
@@ -45,18 +47,35 @@ export async function readStoredKeySet(url: string): Promise<{ keys: Record<stri
 }
 
 /**
- * Signs `claims` with the private key of the set's newest key, as whoever holds
- * both the store and AUTH_KEY_ENCRYPTION_KEY could: opens the AES-256-GCM
- * envelope (docs/deploy.md, Key encryption) independently of the server's code. For tests that
- * need a token only the real key can sign (a stretched `exp`, say).
+ * Signs `claims` with the private key of the set's newest key, as whoever can
+ * read the store could: with the keys sealed, only together with
+ * `encryptionKey` (AUTH_KEY_ENCRYPTION_KEY), by opening the AES-256-GCM
+ * envelope (docs/deploy.md, Key encryption) independently of the server's
+ * code; with the keys kept in clear (no AUTH_KEY_ENCRYPTION_KEY, outside
+ * production), with `encryptionKey` undefined. For tests that need a token
+ * only the real key can sign (a stretched `exp`, say), whether the service
+ * runs in this process or not.
  */
 export async function signWithStoredKey(
   redisUrl: string,
-  encryptionKey: string,
+  encryptionKey: string | undefined,
   claims: Record<string, unknown>,
 ): Promise<string> {
   const set = await readStoredKeySet(redisUrl)
   const entry = [...set.keys].sort((a, b) => Number(b.activeFrom ?? b.createdAt) - Number(a.activeFrom ?? a.createdAt))[0]!
+  const alg = String(entry.alg)
+  return new jose.SignJWT(claims)
+    .setProtectedHeader({ alg, kid: String(entry.kid), typ: 'at+jwt' })
+    .sign(await jose.importJWK(privateJwkOf(entry, encryptionKey), alg))
+}
+
+/** The private JWK of a stored key: opened with `encryptionKey` if sealed, as stored if in clear (and then no key given). */
+function privateJwkOf(entry: Record<string, unknown>, encryptionKey: string | undefined): PrivateJwk {
+  if (!entry.sealedPrivateJwk) {
+    if (encryptionKey !== undefined) throw new Error(`key ${String(entry.kid)} is not sealed`)
+    return entry.privateJwk as PrivateJwk
+  }
+  if (encryptionKey === undefined) throw new Error(`key ${String(entry.kid)} is sealed: pass the encryption key`)
   const sealed = entry.sealedPrivateJwk as { kek: string; iv: string; ct: string; tag: string }
   const key = Buffer.from(encryptionKey, 'base64url')
   if (createHash('sha256').update(key).digest('base64url').slice(0, 16) !== sealed.kek)
@@ -64,9 +83,7 @@ export async function signWithStoredKey(
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64url'))
   decipher.setAAD(Buffer.from(`boarding-pass signing key ${String(entry.kid)}`))
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'))
-  const jwk = JSON.parse(Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64url')), decipher.final()]).toString())
-  const alg = String(entry.alg)
-  return new jose.SignJWT(claims)
-    .setProtectedHeader({ alg, kid: String(entry.kid), typ: 'at+jwt' })
-    .sign(await jose.importJWK(jwk, alg))
+  return JSON.parse(
+    Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64url')), decipher.final()]).toString(),
+  ) as PrivateJwk
 }

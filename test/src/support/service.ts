@@ -62,14 +62,17 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     AUTH_RATE_LIMITS: 'off',
     ...(typeof options.env === 'function' ? options.env(publicUrl) : options.env),
   }
-  const instances: TestInstance[] = []
-  try {
-    instances.push(await startBoardingPass(env, port, options.options))
-    for (let i = 1; i < (options.instances ?? 1); i++) instances.push(await startBoardingPass(env, undefined, options.options))
-  } catch (error) {
+  // All at once (the shared signing keys are made by whichever wins, as in a real roll-out): a start in
+  // the web-concurrency project is a whole program's.
+  const starts = await Promise.allSettled(
+    Array.from({ length: options.instances ?? 1 }, (_, i) => startBoardingPass(env, i === 0 ? port : undefined, options.options)),
+  )
+  const instances = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []))
+  const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected')
+  if (failed) {
     await Promise.all(instances.map((instance) => instance.close()))
     await idp.close()
-    throw error
+    throw failed.reason
   }
   return {
     idp,
