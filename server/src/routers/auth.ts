@@ -49,12 +49,13 @@ const complete = limitedDirect('complete', completeInput, async (ctx, input, adm
 )
 
 const refresh = limitedDirect('refresh', refreshInput, async (ctx, input, admitted) => {
-  await admitted
-  return refreshLogin(ctx.services, input.refreshToken, {
-    ip: ctx.clientIp,
-    userAgent: ctx.userAgent,
-    jkt: await bindingKey(ctx.services, ctx),
-  })
+  let jkt: string | undefined
+  if (ctx.dpop !== undefined) {
+    // A DPoP proof is checked once the call is counted (a refused call spends no proof).
+    await admitted
+    jkt = await bindingKey(ctx.services, ctx)
+  }
+  return refreshLogin(ctx.services, input.refreshToken, { ip: ctx.clientIp, userAgent: ctx.userAgent, jkt }, admitted)
 })
 
 const me = authedDirect((ctx): User => ctx.login.user)
