@@ -170,7 +170,17 @@ function describeMachine() {
 
 function build() {
   log('pnpm build')
-  const result = spawnSync('pnpm', ['build'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  // pnpm itself: the one running `pnpm bench`, or the version the workspace pins, through npx
+  // (`node bench/run.mjs` on a machine with only Node and npm).
+  const execpath = process.env.npm_execpath ?? ''
+  const pnpm = /pnpm/.test(execpath)
+    ? [process.execPath, execpath]
+    : ['npx', '-y', JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager]
+  const result = spawnSync(pnpm[0], [...pnpm.slice(1), 'build'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   if (result.status === 0) return
   const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-6).join('\n')
   log(`pnpm build failed; measuring the server/dist that is there:\n${tail}`)

@@ -124,7 +124,12 @@ export type DirectProcedure =
       /** Counted against the caller's address first (refused as `rate_limited`). */
       limit: LimitName
       input: ZodLike
-      resolve(ctx: Context, input: never): Promise<unknown>
+      /**
+       * `admitted` settles once the limit has counted this call, and rejects when it refuses it: the
+       * resolver may send its first store read before (it goes to Redis in the same write as the count)
+       * but must await `admitted` before it acts on anything or answers, and undo what it took if refused.
+       */
+      resolve(ctx: Context, input: never, admitted: Promise<void>): Promise<unknown>
     }
   | {
       type: 'query'
@@ -139,12 +144,23 @@ interface ZodLike {
   parseAsync(value: unknown): Promise<unknown>
 }
 
+/**
+ * The `admitted` of a call whose limit was already counted (the router's
+ * middleware awaits it before the resolver runs).
+ */
+export const ADMITTED: Promise<void> = Promise.resolve()
+
 /** A hot mutation: limited by `limit`, input checked by `input`. */
 export function limitedDirect<S extends z.ZodType, O>(
   limit: LimitName,
   input: S,
-  resolve: (ctx: Context, input: z.output<S>) => Promise<O>,
-): { type: 'mutation'; limit: LimitName; input: S; resolve: (ctx: Context, input: z.output<S>) => Promise<O> } {
+  resolve: (ctx: Context, input: z.output<S>, admitted: Promise<void>) => Promise<O>,
+): {
+  type: 'mutation'
+  limit: LimitName
+  input: S
+  resolve: (ctx: Context, input: z.output<S>, admitted: Promise<void>) => Promise<O>
+} {
   return { type: 'mutation', limit, input, resolve }
 }
 
@@ -159,7 +175,8 @@ export function authedDirect<O>(resolve: (ctx: Context & { login: AuthenticatedL
 
 /**
  * Calls a hot procedure as tRPC would, without its middleware chain: the limit
- * or the access-token check, then the input (parsed as tRPC's input middleware
+ * (counted alongside the resolver's first read, see `DirectProcedure`) or the
+ * access-token check, then the input (parsed as tRPC's input middleware
  * parses it, a failure being tRPC's own BAD_REQUEST), then the resolver; every
  * failure is counted and mapped as {@link mapReasons} does. The error it throws
  * is the one tRPC would have thrown, for the same error shape.
@@ -170,8 +187,18 @@ export async function callDirect(procedure: DirectProcedure, ctx: Context, path:
       const login = await authenticate(ctx.services, ctx)
       return await procedure.resolve({ ...ctx, login })
     }
-    await ctx.services.limits.consume(procedure.limit, ctx.clientIp)
-    return await procedure.resolve(ctx, (await parseInput(procedure.input, rawInput)) as never)
+    // The count is sent now and the resolver started in this same tick, so its first store read shares
+    // the count's round trip to Redis; it waits for the count before acting (see DirectProcedure).
+    const admitted = ctx.services.limits.consume(procedure.limit, ctx.clientIp)
+    admitted.catch(() => undefined)
+    let input: unknown
+    try {
+      input = await parseInput(procedure.input, rawInput)
+    } catch (error) {
+      await admitted // a refused count is the answer, as when it is awaited first
+      throw error
+    }
+    return await procedure.resolve(ctx, input as never, admitted)
   } catch (cause) {
     const wire = toWireError(cause) ?? getTRPCErrorFromUnknown(cause)
     countRefusal(ctx, path, wire)

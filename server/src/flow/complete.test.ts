@@ -61,6 +61,22 @@ describe('completeFlow with a store that fails while the login is opened', () =>
     await expect(completeFlow(services, { clientCode, serverCode })).rejects.toMatchObject({ reason: 'invalid_grant' })
   })
 
+  it('refused by the rate limit counted alongside the take: the code goes back, and boards later', async () => {
+    const { services, clientCode, serverCode } = await setUp()
+    const limited = new AuthError('rate_limited', undefined, { retryAfter: 3 })
+    await expect(completeFlow(services, { clientCode, serverCode }, {}, Promise.reject(limited))).rejects.toBe(limited)
+    const tokens = await completeFlow(services, { clientCode, serverCode }, {}, Promise.resolve())
+    expect(tokens.user.id).toBe('acme:ada')
+  })
+
+  it('an unknown code refused by the rate limit answers rate_limited and writes nothing', async () => {
+    const { services } = await setUp()
+    const limited = new AuthError('rate_limited')
+    const unknown = { clientCode: generateClientCode(), serverCode: 'unknown'.padEnd(43, 'x') }
+    await expect(completeFlow(services, unknown, {}, Promise.reject(limited))).rejects.toBe(limited)
+    expect(await store!.serverCodes.get(secretKey(unknown.serverCode))).toBeUndefined()
+  })
+
   it('a wrong Client Code still spends the code (only a store failure gives it back)', async () => {
     const { services, clientCode, serverCode } = await setUp()
     await expect(completeFlow(services, { clientCode: generateClientCode(), serverCode })).rejects.toBeInstanceOf(AuthError)

@@ -21,9 +21,24 @@ export const NODE_DIGEST: Record<HashMethod, string> = { sha256: 'sha256', sha38
  * matching Client Code opens a login. With `client.jkt` (the key of the
  * request's checked DPoP proof, v1.2) the tokens are bound to that key.
  */
-export async function completeFlow(services: Services, input: CompleteInput, client: LoginClient = {}): Promise<TokenResponse> {
+export async function completeFlow(
+  services: Services,
+  input: CompleteInput,
+  client: LoginClient = {},
+  admitted: Promise<void> = Promise.resolve(),
+): Promise<TokenResponse> {
   const key = secretKey(input.serverCode)
-  const entry = await services.store.serverCodes.takeEntry(key)
+  const taking = services.store.serverCodes.takeEntry(key)
+  taking.catch(() => undefined)
+  try {
+    await admitted
+  } catch (refusal) {
+    // Refused by the rate limit, counted in the same round trip as the take: what it took goes back untouched.
+    const taken = await taking.catch(() => undefined)
+    if (taken) await giveBack(services, key, taken, 'refused by the rate limit')
+    throw refusal
+  }
+  const entry = await taking
   if (!entry) throw new AuthError('invalid_grant')
   const record = entry.value
   const hash = digest(NODE_DIGEST[record.hashMethod], input.clientCode, 'base64url')
@@ -35,7 +50,7 @@ export async function completeFlow(services: Services, input: CompleteInput, cli
   try {
     tokens = await openLogin(services, record.user, { ...client, deviceName: record.deviceName })
   } catch (error) {
-    if (error instanceof StoreUnavailableError) await giveBack(services, key, entry)
+    if (error instanceof StoreUnavailableError) await giveBack(services, key, entry, 'login not opened (store unavailable)')
     throw error
   }
   services.logger.info({ flowId: record.flowId, loginId: tokens.loginId, provider: record.user.provider }, 'flow completed')
@@ -44,20 +59,24 @@ export async function completeFlow(services: Services, input: CompleteInput, cli
 }
 
 /**
- * The login could not be opened because the store failed (a shard away during
- * a failover, the in-process store full): the answer is `store_unavailable`,
- * which tells the client to try again, so the Server Code goes back for that
- * retry, with what was left of its lifetime. Nothing was answered with it, and
+ * The call is refused after the Server Code was taken: the login could not be
+ * opened because the store failed (a shard away during a failover, the
+ * in-process store full; `store_unavailable`), or the rate limit counted in
+ * the same round trip refused it (`rate_limited`). Both tell the client to try
+ * again, so the Server Code goes back for that retry, with what was left of
+ * its lifetime. Nothing was answered with it, and
  * putting back only where the key is still absent keeps it single-use: at most
  * one later redemption takes it. If the store cannot take it back either, it
  * stays spent (fails closed: the user signs in again).
  */
-async function giveBack(services: Services, key: string, entry: { value: ServerCodeRecord; expires: number }): Promise<void> {
+async function giveBack(
+  services: Services,
+  key: string,
+  entry: { value: ServerCodeRecord; expires: number },
+  why: string,
+): Promise<void> {
   const left = entry.expires - Date.now()
   if (!(left > 0)) return
   const restored = await services.store.serverCodes.putIfAbsent(key, entry.value, Math.min(left, 2 ** 31 - 1)).catch(() => false)
-  services.logger.warn(
-    { flowId: entry.value.flowId, restored },
-    'login not opened (store unavailable): server code given back for a retry',
-  )
+  services.logger.warn({ flowId: entry.value.flowId, restored }, `${why}: server code given back for a retry`)
 }

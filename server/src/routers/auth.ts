@@ -26,6 +26,7 @@ import { logout } from '../session/logout.js'
 import { refreshLogin } from '../session/refresh.js'
 import { listSessions, revokeSession } from '../session/sessions.js'
 import {
+  ADMITTED,
   authedDirect,
   authedProcedure,
   limitedDirect,
@@ -43,17 +44,19 @@ import {
  * runtime output validation: their types come from the shared schemas, and the
  * contract tests parse every answer with them.
  */
-const complete = limitedDirect('complete', completeInput, async (ctx, input) =>
-  completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }),
+const complete = limitedDirect('complete', completeInput, async (ctx, input, admitted) =>
+  completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }, admitted),
 )
 
-const refresh = limitedDirect('refresh', refreshInput, async (ctx, input) =>
-  refreshLogin(ctx.services, input.refreshToken, {
-    ip: ctx.clientIp,
-    userAgent: ctx.userAgent,
-    jkt: await bindingKey(ctx.services, ctx),
-  }),
-)
+const refresh = limitedDirect('refresh', refreshInput, async (ctx, input, admitted) => {
+  let jkt: string | undefined
+  if (ctx.dpop !== undefined) {
+    // A DPoP proof is checked once the call is counted (a refused call spends no proof).
+    await admitted
+    jkt = await bindingKey(ctx.services, ctx)
+  }
+  return refreshLogin(ctx.services, input.refreshToken, { ip: ctx.clientIp, userAgent: ctx.userAgent, jkt }, admitted)
+})
 
 const me = authedDirect((ctx): User => ctx.login.user)
 
@@ -98,11 +101,11 @@ export const authRouter = router({
   /** Step 3. */
   complete: limitedProcedure(complete.limit)
     .input(complete.input)
-    .mutation(({ ctx, input }) => complete.resolve(ctx, input)),
+    .mutation(({ ctx, input }) => complete.resolve(ctx, input, ADMITTED)),
 
   refresh: limitedProcedure(refresh.limit)
     .input(refresh.input)
-    .mutation(({ ctx, input }) => refresh.resolve(ctx, input)),
+    .mutation(({ ctx, input }) => refresh.resolve(ctx, input, ADMITTED)),
 
   logout: limitedProcedure('revoke')
     .input(logoutInput)

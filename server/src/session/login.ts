@@ -44,23 +44,30 @@ export async function openLogin(
   const login: LoginRecord = { user, createdAt: now, lastUsedAt: now }
   if (client.userAgent) login.userAgent = client.userAgent.slice(0, MAX_USER_AGENT_LENGTH)
   if (client.deviceName) login.deviceName = client.deviceName
-  // Written together with the first refresh token (one round trip to Redis, pipelined).
-  const [, response] = await Promise.all([
-    services.store.logins.put(loginId, login, services.settings.refreshTokenTtl * 1000).catch((error: unknown) => {
-      // In-process only: no room for another login. Refused (store_unavailable), never by evicting someone.
-      if (error instanceof StoreFullError) {
-        services.logger.warn({ kind: error.kind }, 'login refused: the in-process store is full (AUTH_MAX_LOGINS)')
-      }
-      throw error
-    }),
-    issueTokens(services, loginId, user, client.jkt),
-  ])
-  // The index entry only once the login exists (see session-index.ts); past the cap, the idlest sessions end.
-  // A login that cannot be indexed is not handed out (a global sign-out would miss it): its record goes too.
-  const idleSessions = await indexLogin(services, loginId, login).catch(async (error: unknown) => {
-    await services.store.logins.delete(loginId).catch(() => undefined)
+  const stored = services.store.logins.put(loginId, login, services.settings.refreshTokenTtl * 1000).catch((error: unknown) => {
+    // In-process only: no room for another login. Refused (store_unavailable), never by evicting someone.
+    if (error instanceof StoreFullError) {
+      services.logger.warn({ kind: error.kind }, 'login refused: the in-process store is full (AUTH_MAX_LOGINS)')
+    }
     throw error
   })
+  // The index entry only once the login exists (see session-index.ts). On a single Redis it is sent
+  // right behind the login's write, on the same connection, which runs them in that order: the login,
+  // its first refresh token and the index entry go in one round trip. Elsewhere it waits for the write.
+  const indexed = services.store.inOrder
+    ? indexLogin(services, loginId, login)
+    : stored.then(() => indexLogin(services, loginId, login))
+  let response: TokenResponse
+  let idleSessions: string[]
+  try {
+    ;[, response, idleSessions] = await Promise.all([stored, issueTokens(services, loginId, user, client.jkt), indexed])
+  } catch (error) {
+    // Not handed out: a login that could not be written whole (a global sign-out would miss one missing
+    // from the index) goes, as far as the store lets it.
+    await services.store.logins.delete(loginId).catch(() => undefined)
+    throw error
+  }
+  // Past the cap, the idlest sessions end.
   for (const idle of idleSessions) {
     await revokeLogin(services, idle, 'session cap reached', user.id)
   }

@@ -24,10 +24,19 @@ export interface RefreshClient {
  * (`client.jkt`), or with another key, and is not spent by that refusal; the
  * new pair is bound to `client.jkt`.
  */
-export async function refreshLogin(services: Services, refreshToken: string, client: RefreshClient): Promise<TokenResponse> {
+export async function refreshLogin(
+  services: Services,
+  refreshToken: string,
+  client: RefreshClient,
+  /** Settles once the call's rate limit has counted it (sent in the same round trip as the failure check below). */
+  admitted: Promise<void> = Promise.resolve(),
+): Promise<TokenResponse> {
   // Failures are counted per client address, never on the login id the token names: that id is
   // the public `sid` of every access token, and a count on it lets anyone lock its owner out.
-  await services.limits.refuseIfExhausted('refreshFailure', client.ip)
+  const exhausted = services.limits.refuseIfExhausted('refreshFailure', client.ip)
+  exhausted.catch(() => undefined)
+  await admitted
+  await exhausted
   try {
     return await rotate(services, refreshToken, client.jkt)
   } catch (error) {
@@ -49,6 +58,9 @@ async function rotate(services: Services, refreshToken: string, jkt: string | un
   // Only a token that exists is marked spent: a forged `<loginId>.<anything>` writes nothing,
   // so it can never be mistaken for the reuse of a real one (and revoke someone else's login).
   const spent = parsed.bound ? { loginId: parsed.loginId, spent: true, jkt } : { loginId: parsed.loginId, spent: true }
+  // The login is read in the same round trip as the swap (the read is used only if the swap rotated).
+  const reading = store.logins.get(parsed.loginId)
+  reading.catch(() => undefined)
   const previous = await store.refreshTokens.swapIfPresent(parsed.key, spent, ttl)
   if (!previous || previous.loginId !== parsed.loginId) throw new AuthError('invalid_grant')
   if (previous.spent) {
@@ -57,19 +69,21 @@ async function rotate(services: Services, refreshToken: string, jkt: string | un
     await revokeLogin(services, previous.loginId, 'refresh token reused')
     throw new AuthError('invalid_grant')
   }
-  const login = await store.logins.get(parsed.loginId)
-  // Slide the login's lifetime, but never bring back a login revoked meanwhile (by reuse on another request).
-  if (!login || !(await store.logins.putIfPresent(parsed.loginId, { ...login, lastUsedAt: services.now() }, ttl))) {
-    throw new AuthError('invalid_grant')
-  }
-  services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
-  services.metrics.refreshes.inc()
-  const [response] = await Promise.all([
+  const login = await reading
+  if (!login) throw new AuthError('invalid_grant')
+  // In one round trip: slide the login's lifetime (never bringing back a login revoked meanwhile, by
+  // reuse on another request: SET XX), the successor token, the index's lifetime, then the login read
+  // again behind the slide on its connection: never answer with tokens of a login revoked meanwhile
+  // (a concurrent use of this same token is reuse and revokes it).
+  const [slid, response, , still] = await Promise.all([
+    store.logins.putIfPresent(parsed.loginId, { ...login, lastUsedAt: services.now() }, ttl),
     issueTokens(services, parsed.loginId, login.user, jkt),
     // The user's session index lives as long as their latest-refreshed login.
     touchIndex(services, login.user.id),
+    store.logins.get(parsed.loginId),
   ])
-  // Never answer with tokens of a login revoked meanwhile (a concurrent use of this same token is reuse and revokes it).
-  if (!(await store.logins.get(parsed.loginId))) throw new AuthError('invalid_grant')
+  if (!slid || !still) throw new AuthError('invalid_grant')
+  services.logger.info({ loginId: parsed.loginId }, 'refresh token rotated')
+  services.metrics.refreshes.inc()
   return response
 }

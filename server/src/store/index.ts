@@ -25,6 +25,13 @@ export type { Table, Hashes, StoreObserver }
 /** The service's state: every table, and whether the backend answers. */
 export interface Store {
   readonly kind: 'memory' | 'redis'
+  /**
+   * Every command goes over one connection to one server, which runs them in
+   * the order they were sent (a single Redis): a write sent after another is
+   * seen after it by everyone, without waiting for the first one's answer.
+   * False on a Redis Cluster (keys on different nodes) and in-process.
+   */
+  readonly inOrder: boolean
   readonly flows: Table<FlowRecord>
   readonly serverCodes: Table<ServerCodeRecord>
   readonly logins: Table<LoginRecord>
@@ -88,12 +95,12 @@ export async function createStore(options: {
     // The cluster client counts as open before it knows which node serves which
     // slot: wait (a moment at most) for that map, or the first calls fail.
     await cluster.connect().catch(() => undefined)
-    return assemble('redis', cluster, cluster, { observe: options.observe, hashTag: true })
+    return assemble('redis', cluster, cluster, { observe: options.observe, hashTag: true, inOrder: false })
   }
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
-    return assemble('redis', redis, redis, { observe: options.observe })
+    return assemble('redis', redis, redis, { observe: options.observe, inOrder: true })
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
   const durable = new DurableMemoryStore(durableBounds(options.maxLogins ?? DEFAULT_MAX_LOGINS), {
@@ -104,16 +111,16 @@ export async function createStore(options: {
   })
   // Used DPoP proofs apart: a flood of them evicts neither pending flows nor logins.
   const proofs = new BoundedMemoryStore(Math.max(options.maxPendingFlows, 100_000))
-  return assemble('memory', pending, durable, { observe: options.observe, proofs })
+  return assemble('memory', pending, durable, { observe: options.observe, proofs, inOrder: false })
 }
 
 function assemble(
   kind: Store['kind'],
   pending: Backend,
   durable: Backend & HashOps,
-  extra: { observe?: StoreObserver; proofs?: Backend; hashTag?: boolean } = {},
+  extra: { observe?: StoreObserver; proofs?: Backend; hashTag?: boolean; inOrder: boolean },
 ): Store {
-  const { observe, proofs = durable, hashTag = false } = extra
+  const { observe, proofs = durable, hashTag = false, inOrder } = extra
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -131,6 +138,7 @@ function assemble(
   const proofsKeyv = proofs === durable ? durableKeyv : keyvFor(proofs)
   return {
     kind,
+    inOrder,
     redisClient: durable.redisClient,
     flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe, hashTag),
     serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe, hashTag),
