@@ -85,8 +85,9 @@ async function startService(env: Record<string, string>) {
   }
   const callbackOf = async (callback: URL) => {
     const response = await fetch(`${app.address}/auth/callback${callback.search}`, { redirect: 'manual' })
-    const serverCode = new URL(response.headers.get('location')!).searchParams.get('server_code')
-    if (!serverCode) throw new Error(`callback: ${response.status}`)
+    const location = response.headers.get('location')
+    const serverCode = location ? new URL(location).searchParams.get('server_code') : null
+    if (!serverCode) throw new Error(`callback: ${response.status} ${location ?? (await response.text()).slice(0, 300)}`)
     return serverCode
   }
   const complete = async (clientCode: string, serverCode: string) => {
@@ -263,6 +264,9 @@ async function main(): Promise<void> {
     if (withCluster) {
       const cluster = await startRedisCluster()
       try {
+        // Claims wait for a replica's acknowledgement: measure once every master has its replica in sync.
+        await cluster.untilOk()
+        await cluster.untilReplicated()
         const service = await startService({ REDIS_CLUSTER_NODES: cluster.seeds })
         try {
           const masters: number[] = []
