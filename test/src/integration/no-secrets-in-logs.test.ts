@@ -1,5 +1,6 @@
 import { generateClientCode } from '@boarding-pass/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { logsSettled } from '../support/boarding-pass.js'
 import { expectRefusal, keysNamed } from '../support/refusal.js'
 import { startService, type Service } from '../support/service.js'
 import { beginFlow, loginAtProvider, sendCallback } from '../support/sign-in.js'
@@ -58,6 +59,7 @@ describe('no secret reaches the logs: a whole login, its failures, refresh and l
       headers: { 'user-agent': 'another client/1.0' },
     })
     await callProcedure(bp.url, 'auth.logout', { mutation: { refreshToken: secrets.refreshedRefreshToken } })
+    await logsSettled(bp)
   })
   afterAll(() => service?.close())
 

@@ -100,3 +100,21 @@ export async function startBoardingPass(
   if (waitUntilReady) await untilReady(app.address, 5_000)
   return { url: settings.publicUrl, address: app.address, app, logs, close: () => app.close() }
 }
+
+/**
+ * Resolves once `instance` has written no new log line for 250 ms (3 s at
+ * most): a server in a child process batches its log lines (flushed every
+ * 200 ms), so a test that reads the logs right after its calls waits for them.
+ */
+export async function logsSettled(instance: Pick<TestInstance, 'logs'>): Promise<void> {
+  const deadline = Date.now() + 3_000
+  let seen = instance.logs.length
+  let quietSince = Date.now()
+  while (Date.now() < deadline && Date.now() - quietSince < 250) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    if (instance.logs.length !== seen) {
+      seen = instance.logs.length
+      quietSince = Date.now()
+    }
+  }
+}
