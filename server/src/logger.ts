@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { pino, type Logger } from 'pino'
 
 export type { Logger }
@@ -12,7 +13,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino(
     {
       level,
-      base: { service: 'boarding-pass' },
+      // Under WEB_CONCURRENCY, which worker wrote the line (node:cluster's id, 1…N; a replaced worker gets a new one).
+      base:
+        cluster.isWorker && cluster.worker
+          ? { service: 'boarding-pass', worker: cluster.worker.id }
+          : { service: 'boarding-pass' },
       // Epoch milliseconds (pino's default): formatting ISO dates per line showed in the hot path's profile.
       redact: {
         // Top-level names only: wildcard paths made redaction a visible cost on every line (bench/).

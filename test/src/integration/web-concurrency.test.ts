@@ -64,6 +64,21 @@ describe('WEB_CONCURRENCY=2: two worker processes on one port (node:cluster), th
     for (const path of ['/healthz', '/readyz']) expect((await fetch(`${url}${path}`)).status).toBe(200)
   })
 
+  it('each log line says which worker wrote it (both start with a warning: no AUTH_KEY_ENCRYPTION_KEY here)', async () => {
+    const workers = () =>
+      new Set(
+        output
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => (JSON.parse(line) as { worker?: unknown }).worker),
+      )
+    // Log lines are written in batches, at most 200 ms late.
+    for (const deadline = Date.now() + 3_000; workers().size < 2 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect([...workers()].sort()).toEqual([1, 2])
+  })
+
   it('the happy path: start, provider, callback, complete, me, refresh, over connections that land on either worker', async () => {
     for (let i = 0; i < 4; i++) {
       const tokens = await signIn(url, { redirectUri: `${url}/callback`, name: `Worker Test ${i}` })
