@@ -1,12 +1,10 @@
 // Child processes for the bench: start one, talk to it over IPC, read its CPU time and memory from /proc.
-import { execFile, fork, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { fork, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
+import { startRedisCluster as startCluster } from '../../test/soak/redis-cluster.mjs'
 
 /** A TCP port on loopback that was free a moment ago. */
 export function freePort() {
@@ -143,106 +141,17 @@ export async function startRedis() {
   }
 }
 
-/** The cluster bus listens on port + 10000: both must be free, and below the ephemeral range. */
-async function clusterPort(taken) {
-  const free = (port) =>
-    new Promise((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 2_700)
-    if (taken.has(port) || taken.has(port + 10_000)) continue
-    if ((await free(port)) && (await free(port + 10_000))) return port
-  }
-  throw new Error('no free port pair for a cluster node')
-}
-
 /**
  * Starts a throwaway Redis Cluster on loopback: six `redis-server --cluster-enabled yes`
  * (no persistence, files in a temporary directory) joined by `redis-cli --cluster create …
  * --cluster-replicas 1` into 3 masters with a replica each. Resolves once every node reports
- * `cluster_state:ok` and every master has its replica online (the server's claims wait for
- * one replica's acknowledgement: without replicas they would be measured cheaper than they are).
- * The same start-up as test/src/support/redis-cluster.ts.
+ * `cluster_state:ok` and every replica is in sync (the server's claims wait for one replica's
+ * acknowledgement: without replicas they would be measured cheaper than they are). The soak's
+ * start-up (test/soak/redis-cluster.mjs), with a 5 s node timeout, so a node slowed by the load
+ * is not failed over mid-measurement.
  */
 export async function startRedisCluster() {
-  const dir = mkdtempSync(join(tmpdir(), 'bp-bench-cluster-'))
-  const taken = new Set()
-  const children = []
-  const stop = async () => {
-    await Promise.all(
-      children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return undefined
-        const gone = new Promise((resolve) => child.once('exit', resolve))
-        child.kill('SIGTERM')
-        return gone
-      }),
-    )
-    rmSync(dir, { recursive: true, force: true })
-  }
-  try {
-    const ports = []
-    for (let i = 0; i < 6; i++) {
-      const port = await clusterPort(taken)
-      taken.add(port)
-      taken.add(port + 10_000)
-      ports.push(port)
-      const child = spawn(
-        'redis-server',
-        [
-          '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
-          '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--dir', dir,
-        ], // prettier-ignore
-        { stdio: ['ignore', 'ignore', 'inherit'] },
-      )
-      children.push(child)
-    }
-    await Promise.all(ports.map((port, i) => untilListening(port, children[i])))
-    await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...ports.map((port) => `127.0.0.1:${port}`),
-      '--cluster-replicas',
-      '1',
-      '--cluster-yes',
-    ])
-    const cli = async (port, ...args) => (await run('redis-cli', ['-p', String(port), ...args])).stdout
-    const deadline = Date.now() + 30_000
-    const until = async (port, test, what) => {
-      while (!test(await cli(port, ...what).catch(() => ''))) {
-        if (Date.now() > deadline) throw new Error(`Redis Cluster node ${port}: no ${what.join(' ')} within 30 s`)
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-    }
-    // Every node must agree before a client reads the topology from any of them.
-    for (const port of ports)
-      await until(port, (info) => /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info), ['CLUSTER', 'INFO'])
-    for (const port of ports)
-      await until(port, (info) => /role:slave/.test(info) || /slave0:.*state=online/.test(info), ['INFO', 'replication'])
-    return {
-      pids: children.map((child) => child.pid),
-      ports,
-      /** REDIS_CLUSTER_NODES: every node's redis:// URL, comma-separated. */
-      seeds: ports.map((port) => `redis://127.0.0.1:${port}`).join(','),
-      stop,
-    }
-  } catch (error) {
-    await stop()
-    throw error
-  }
-}
-
-async function untilListening(port, child) {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited (${child.exitCode})`)
-    if (await portAnswers(port)) return
-    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not listen within 10 s`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  return startCluster(mkdtempSync(join(tmpdir(), 'bp-bench-cluster-')), undefined, { nodeTimeoutMs: 5_000 })
 }
 
 function portAnswers(port) {

@@ -1,5 +1,6 @@
-// A real 6-node Redis Cluster on loopback for `pnpm soak --cluster` (3 masters, 3 replicas, no persistence),
-// and the few commands the soak sends it itself. Follows test/src/support/redis-cluster.ts.
+// A real 6-node Redis Cluster on loopback for `pnpm soak --cluster` and `pnpm bench` (3 masters, 3 replicas,
+// no persistence), and the few commands the soak sends it itself. Follows test/src/support/redis-cluster.ts
+// (the vitest projects' typed copy, with the helpers those tests use).
 import { execFile, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
@@ -11,11 +12,13 @@ const run = promisify(execFile)
  * Starts six `redis-server --cluster-enabled yes` (their files in `dir`) and joins them with `redis-cli
  * --cluster create … --cluster-replicas 1`; resolves once every node reports `cluster_state:ok` and every
  * replica is in sync with its master. `track(child)` is called for every process started, so the caller
- * can kill it on any exit.
+ * can kill it on any exit. `nodeTimeoutMs` is `--cluster-node-timeout` (2 s: a failover in seconds; the
+ * bench uses more, so a node slowed by the load is not failed over mid-measurement).
  *
- * @returns `{ nodes: [{ port, kill() }], seeds, stop() }`; `seeds` is `REDIS_CLUSTER_NODES`; `stop()` also removes `dir`.
+ * @returns `{ nodes: [{ port, pid, kill() }], ports, pids, seeds, stop() }`; `seeds` is `REDIS_CLUSTER_NODES`;
+ * `stop()` also removes `dir`.
  */
-export async function startRedisCluster(dir, track = () => undefined) {
+export async function startRedisCluster(dir, track = () => undefined, { nodeTimeoutMs = 2_000 } = {}) {
   const nodes = []
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.kill()))
@@ -30,7 +33,7 @@ export async function startRedisCluster(dir, track = () => undefined) {
         'redis-server',
         [
           '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs),
           '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--dir', dir,
         ], // prettier-ignore
         { stdio: 'ignore' },
@@ -39,6 +42,7 @@ export async function startRedisCluster(dir, track = () => undefined) {
       const exited = new Promise((resolve) => child.once('exit', resolve))
       nodes.push({
         port,
+        pid: child.pid,
         /** SIGKILL, as a crashed machine; resolves once it is gone. */
         async kill() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -69,7 +73,13 @@ export async function startRedisCluster(dir, track = () => undefined) {
     await stop()
     throw error
   }
-  return { nodes, seeds: nodes.map((node) => `redis://127.0.0.1:${node.port}`).join(','), stop }
+  return {
+    nodes,
+    ports: nodes.map((node) => node.port),
+    pids: nodes.map((node) => node.pid),
+    seeds: nodes.map((node) => `redis://127.0.0.1:${node.port}`).join(','),
+    stop,
+  }
 }
 
 /**
