@@ -8,7 +8,7 @@ import { StoreUnavailableError } from './errors.js'
 export interface HashOps {
   /**
    * Sets `field` of the map under `key` and (re)sets the whole map's lifetime, in one step
-   * (HSET + PEXPIRE + HLEN in MULTI); resolves to how many fields the map then holds.
+   * (on Redis one script: HSET + PEXPIRE + HLEN); resolves to how many fields the map then holds.
    */
   hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number>
   /** Removes `fields` from the map under `key`; absent ones are not an error (HDEL). */
