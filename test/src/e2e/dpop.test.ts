@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
+import type { Page, Request } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium, openPage, screenshot } from '../support/browser.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { byTestId, isCall, signIn, storageOf, textOf, waitForText } from './flow.js'
 
@@ -16,24 +15,10 @@ async function storedRefreshToken(page: Page): Promise<string> {
 }
 
 describe('DPoP in the demo, in Chromium: tokens bound to a non-extractable key in IndexedDB (2 s access tokens)', () => {
-  let bp: TestInstance
-  let browser: Browser
-  let context: BrowserContext
-
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT, AUTH_ACCESS_TOKEN_TTL: '2' })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await context?.close()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  const demo = demoInChromium({ AUTH_ACCESS_TOKEN_TTL: '2' })
 
   it('binds the tokens (cnf.jkt in the inspector); tokens copied out of the browser are refused from Node; the app keeps working', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
     const proofs: Array<{ path: string; authorization: string | undefined; dpop: string | undefined }> = []
     page.on('request', (request: Request) => {
@@ -42,7 +27,7 @@ describe('DPoP in the demo, in Chromium: tokens bound to a non-extractable key i
       const headers = request.headers()
       proofs.push({ path: url.pathname.slice(6), authorization: headers.authorization, dpop: headers.dpop })
     })
-    const tokens = await signIn(page, bp.url, 'dev', 'Bound Browser')
+    const tokens = await signIn(page, demo.bp.url, 'dev', 'Bound Browser')
     expect((tokens as { tokenType?: string }).tokenType).toBe('DPoP')
     const jkt = claimsOf(tokens.accessToken).cnf?.jkt
     expect(jkt).toMatch(/^[A-Za-z0-9_-]{43}$/)
@@ -55,13 +40,13 @@ describe('DPoP in the demo, in Chromium: tokens bound to a non-extractable key i
     // A refresh token copied out of sessionStorage, replayed from Node without the key: refused, not spent.
     const refreshToken = await storedRefreshToken(page)
     expect(refreshToken).toContain('.dpop.')
-    const replayed = await callProcedure(bp.url, 'auth.refresh', { mutation: { refreshToken } })
+    const replayed = await callProcedure(demo.bp.url, 'auth.refresh', { mutation: { refreshToken } })
     expect(replayed.body.error?.data.reason).toBe('invalid_grant')
     // The access token, as Bearer (or as DPoP with no proof) from Node: refused.
-    const asBearer = await callProcedure(bp.url, 'auth.me', { bearer: tokens.accessToken })
+    const asBearer = await callProcedure(demo.bp.url, 'auth.me', { bearer: tokens.accessToken })
     expect(asBearer.status).toBe(401)
     expect(asBearer.body.error?.data.reason).toBe('invalid_token')
-    const noProof = await callProcedure(bp.url, 'auth.me', { headers: { authorization: `DPoP ${tokens.accessToken}` } })
+    const noProof = await callProcedure(demo.bp.url, 'auth.me', { headers: { authorization: `DPoP ${tokens.accessToken}` } })
     expect(noProof.status).toBe(401)
 
     // The app itself refreshes with its key and keeps working.
@@ -86,9 +71,9 @@ describe('DPoP in the demo, in Chromium: tokens bound to a non-extractable key i
   })
 
   it('survives a reload and a second tab: both sign with the same key from IndexedDB', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    const tokens = await signIn(page, bp.url, 'dev', 'Two Tabs')
+    const tokens = await signIn(page, demo.bp.url, 'dev', 'Two Tabs')
     const jkt = claimsOf(tokens.accessToken).cnf?.jkt
     expect(jkt).toBeTruthy()
 
@@ -102,7 +87,7 @@ describe('DPoP in the demo, in Chromium: tokens bound to a non-extractable key i
     expect((await me).status()).toBe(200)
 
     const second = await openPage(context)
-    await second.page.goto(`${bp.url}/pass`)
+    await second.page.goto(`${demo.bp.url}/pass`)
     await waitForText(second.page, 'pass-name', 'Two Tabs')
     expect(await textOf(second.page, 'inspector-binding')).toContain(jkt!)
     // Both tabs keep refreshing the one login for a few rotations, and both still call auth.me.

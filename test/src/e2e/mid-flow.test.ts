@@ -1,30 +1,15 @@
-import type { Browser, BrowserContext, Route } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
+import type { Route } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium, openPage, screenshot } from '../support/browser.js'
 import { byTestId, goToProvider, isCall, loginAtProvider, storageOf, textOf, waitForText } from './flow.js'
 
 describe('reloading and going back in the middle of a flow, in Chromium', () => {
-  let bp: TestInstance
-  let browser: Browser
-  let context: BrowserContext
-
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await context?.close()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  const demo = demoInChromium()
 
   it("survives a reload on the provider's page, Back to the app, and Forward again: the first flow still finishes", async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
     const { session } = await storageOf(page)
     const [flowKey] = Object.keys(session).filter((key) => key.startsWith('boarding-pass:flow:'))
     expect(flowKey).toBeDefined()
@@ -33,7 +18,7 @@ describe('reloading and going back in the middle of a flow, in Chromium', () => 
     await page.locator(byTestId('dev-login-name')).waitFor()
 
     await page.goBack()
-    await page.waitForURL(`${bp.url}/`)
+    await page.waitForURL(`${demo.bp.url}/`)
     // The sign-in page is live again, not stuck "taking you there".
     await waitForText(page, 'auth-status', 'Not signed in')
     expect(await page.locator(byTestId('provider-dev')).isEnabled()).toBe(true)
@@ -50,18 +35,18 @@ describe('reloading and going back in the middle of a flow, in Chromium', () => 
   })
 
   it('says the sign-in was interrupted when /callback is reloaded while the codes are being redeemed; "Try again" finishes it', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
 
     // Hold auth.complete in the browser, so the reload lands while it is in flight.
     const held: Route[] = []
     await page.route('**/trpc/auth.complete', (route) => (held.length === 0 ? void held.push(route) : route.continue()))
     await loginAtProvider(page, 'Evelyn Boyd')
-    await page.waitForURL(`${bp.url}/callback`)
+    await page.waitForURL(`${demo.bp.url}/callback`)
     await page.locator(byTestId('callback-progress')).waitFor()
     expect(held).toHaveLength(1)
-    expect(page.url()).toBe(`${bp.url}/callback`)
+    expect(page.url()).toBe(`${demo.bp.url}/callback`)
     await screenshot(page, 'callback-completing')
 
     await page.reload()
@@ -80,13 +65,13 @@ describe('reloading and going back in the middle of a flow, in Chromium', () => 
   })
 
   it('a reload on /callback after signing in lands on the boarding pass, still signed in', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
     await loginAtProvider(page, 'Christine Darden')
     await waitForText(page, 'pass-name', 'Christine Darden')
-    await page.goto(`${bp.url}/callback`)
-    await page.waitForURL(`${bp.url}/pass`)
+    await page.goto(`${demo.bp.url}/callback`)
+    await page.waitForURL(`${demo.bp.url}/pass`)
     await waitForText(page, 'pass-name', 'Christine Darden')
     expect(problems.errors).toEqual([])
   })

@@ -1,7 +1,5 @@
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium, openPage, screenshot } from '../support/browser.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { byTestId, isCall, signIn, textOf } from './flow.js'
 
@@ -9,26 +7,12 @@ import { byTestId, isCall, signIn, textOf } from './flow.js'
 const SERVER_CLOCK_TOLERANCE_S = 5
 
 describe('keeping the access token fresh, in Chromium (2 s access tokens)', () => {
-  let bp: TestInstance
-  let browser: Browser
-  let context: BrowserContext
-
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT, AUTH_ACCESS_TOKEN_TTL: '2' })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await context?.close()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  const demo = demoInChromium({ AUTH_ACCESS_TOKEN_TTL: '2' })
 
   it('refreshes before the token expires, and auth.me still works long after the first token died', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    const first = await signIn(page, bp.url, 'dev', 'Refresh Tester')
+    const first = await signIn(page, demo.bp.url, 'dev', 'Refresh Tester')
     expect(first.expiresIn).toBe(2)
 
     const waitMs = (2 + SERVER_CLOCK_TOLERANCE_S) * 1000 + 1_000
@@ -36,7 +20,7 @@ describe('keeping the access token fresh, in Chromium (2 s access tokens)', () =
     const refreshed = Number((await textOf(page, 'pass-refresh-count')).replace('×', ''))
     expect(refreshed).toBeGreaterThanOrEqual(3)
 
-    const stale = await callProcedure(bp.url, 'auth.me', { bearer: first.accessToken })
+    const stale = await callProcedure(demo.bp.url, 'auth.me', { bearer: first.accessToken })
     expect(stale.body.error?.data.reason).toBe('invalid_token')
     const me = page.waitForResponse(isCall('auth.me'))
     await page.click(byTestId('verify'))
@@ -46,10 +30,10 @@ describe('keeping the access token fresh, in Chromium (2 s access tokens)', () =
   })
 
   it("refreshes once on invalid_token and retries, when the page's clock fell behind (timers asleep)", async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
     await page.clock.install()
-    await signIn(page, bp.url, 'dev', 'Sleepy Laptop')
+    await signIn(page, demo.bp.url, 'dev', 'Sleepy Laptop')
     await page.locator(byTestId('verified-at')).waitFor()
 
     // The page's time stops (a suspended laptop) while real time passes the token's expiry and the server's tolerance.

@@ -1,38 +1,22 @@
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { PHONE, WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
+import { describe, expect, inject, it } from 'vitest'
+import { PHONE, demoInChromium, openPage, screenshot } from '../support/browser.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { byTestId, goToProvider, isCall, loginAtProvider, signIn, storageOf, textOf, waitForText } from './flow.js'
 
 describe('signing in with the development provider, in Chromium', () => {
-  let bp: TestInstance
-  let browser: Browser
-  let context: BrowserContext
-
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT, REDIS_URL: inject('redisUrl') })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await context?.close()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  const demo = demoInChromium({ REDIS_URL: inject('redisUrl') })
 
   it('signs in: sign-in page, provider login, callback, boarding pass; codes off the URL, no token in storage', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    const response = await page.goto(`${bp.url}/`)
+    const response = await page.goto(`${demo.bp.url}/`)
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'")
     await page.locator(byTestId('provider-dev')).waitFor()
     expect(await textOf(page, 'provider-list')).toContain('Development sign-in')
     expect(await page.title()).toBe('Sign in · Boarding Pass')
     await screenshot(page, 'sign-in')
 
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
     await screenshot(page, 'dev-provider-login')
 
     const callbackUrls: string[] = []
@@ -45,7 +29,7 @@ describe('signing in with the development provider, in Chromium', () => {
     expect(complete.status()).toBe(200)
     const tokens = ((await complete.json()) as { result: { data: { accessToken: string; refreshToken: string } } }).result.data
 
-    await page.waitForURL(`${bp.url}/pass`)
+    await page.waitForURL(`${demo.bp.url}/pass`)
     await waitForText(page, 'pass-name', 'Ada Lovelace')
     expect(await textOf(page, 'pass-provider')).toBe('Development sign-in')
     expect(await textOf(page, 'pass-user-id')).toBe('dev:ada-lovelace')
@@ -56,7 +40,7 @@ describe('signing in with the development provider, in Chromium', () => {
 
     // The browser arrived with the codes; the page kept neither in the address bar nor in history.
     expect(callbackUrls[0]).toMatch(/\/callback\?server_code=[^&]+&flow=/)
-    expect(page.url()).toBe(`${bp.url}/pass`)
+    expect(page.url()).toBe(`${demo.bp.url}/pass`)
     expect(await page.evaluate(() => JSON.stringify(history.state))).not.toContain('server_code')
     const { session, local } = await storageOf(page)
     expect(local).toEqual({})
@@ -87,9 +71,9 @@ describe('signing in with the development provider, in Chromium', () => {
     const me = page.waitForResponse(isCall('auth.me'))
     await page.click(byTestId('verify'))
     expect((await me).status()).toBe(200)
-    const outside = await callProcedure(bp.url, 'auth.me', { bearer: tokens.accessToken })
+    const outside = await callProcedure(demo.bp.url, 'auth.me', { bearer: tokens.accessToken })
     expect(outside.body.error?.data.reason).toBe('invalid_token')
-    const judged = await callProcedure<{ active: boolean; user: unknown }>(bp.url, 'auth.introspect', {
+    const judged = await callProcedure<{ active: boolean; user: unknown }>(demo.bp.url, 'auth.introspect', {
       mutation: { token: tokens.accessToken },
     })
     expect(judged.body.result?.data).toMatchObject({ active: true, user: { id: 'dev:ada-lovelace', name: 'Ada Lovelace' } })
@@ -102,40 +86,42 @@ describe('signing in with the development provider, in Chromium', () => {
   })
 
   it('signs out: back to the sign-in page; auth.me refuses the old access token and the refresh token is dead', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    const tokens = await signIn(page, bp.url, 'dev', 'Grace Hopper')
+    const tokens = await signIn(page, demo.bp.url, 'dev', 'Grace Hopper')
     const refreshToken = (JSON.parse((await storageOf(page)).session['boarding-pass:session']!) as { refreshToken: string })
       .refreshToken
 
     const loggedOut = page.waitForResponse(isCall('auth.logout'))
     await page.click(byTestId('sign-out'))
     expect((await loggedOut).status()).toBe(200)
-    await page.waitForURL(`${bp.url}/`)
+    await page.waitForURL(`${demo.bp.url}/`)
     await waitForText(page, 'auth-status', 'Not signed in')
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1')
     expect((await storageOf(page)).session['boarding-pass:session']).toBeUndefined()
     await screenshot(page, 'signed-out')
 
-    const me = await callProcedure<{ active: boolean }>(bp.url, 'auth.introspect', { mutation: { token: tokens.accessToken } })
+    const me = await callProcedure<{ active: boolean }>(demo.bp.url, 'auth.introspect', {
+      mutation: { token: tokens.accessToken },
+    })
     expect(me.body.result?.data).toEqual({ active: false })
-    const refresh = await callProcedure(bp.url, 'auth.refresh', { mutation: { refreshToken } })
+    const refresh = await callProcedure(demo.bp.url, 'auth.refresh', { mutation: { refreshToken } })
     expect(refresh.body.error?.data.reason).toBe('invalid_grant')
 
     // The pass page is closed to a signed-out tab.
-    await page.goto(`${bp.url}/pass`)
-    await page.waitForURL(`${bp.url}/`)
+    await page.goto(`${demo.bp.url}/pass`)
+    await page.waitForURL(`${demo.bp.url}/`)
     expect(problems.errors).toEqual([])
   })
 
   it('shows access_denied when the user clicks Deny, and "Try again" leads back to a working sign-in', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const { page, problems } = await openPage(context)
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
     await page.click('[data-test-id=dev-login-deny]')
 
     await page.locator(byTestId('error')).waitFor()
-    expect(page.url()).toBe(`${bp.url}/callback`)
+    expect(page.url()).toBe(`${demo.bp.url}/callback`)
     expect(await page.locator(byTestId('error')).getAttribute('data-error-code')).toBe('callback:access_denied')
     expect(await textOf(page, 'error-title')).toBe('Sign-in was declined')
     expect(await textOf(page, 'error-message')).toContain('nothing was shared')
@@ -153,9 +139,9 @@ describe('signing in with the development provider, in Chromium', () => {
 
   it('works at phone width (375×812), in dark mode, keyboard only', async () => {
     // Dark, too: both colour schemes get looked at.
-    context = await newContext(browser, { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'dark' })
+    const context = await demo.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'dark' })
     const { page, problems } = await openPage(context)
-    await page.goto(`${bp.url}/`)
+    await page.goto(`${demo.bp.url}/`)
     await page.locator(byTestId('provider-dev')).waitFor()
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await screenshot(page, 'phone-sign-in')
@@ -170,7 +156,7 @@ describe('signing in with the development provider, in Chromium', () => {
     await page.waitForURL(/\/dev-idp\/interaction\//)
     await page.fill(byTestId('dev-login-name'), 'Mary Jackson')
     await page.keyboard.press('Enter')
-    await page.waitForURL(`${bp.url}/pass`)
+    await page.waitForURL(`${demo.bp.url}/pass`)
     await waitForText(page, 'pass-name', 'Mary Jackson')
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await screenshot(page, 'phone-boarding-pass')
@@ -180,9 +166,9 @@ describe('signing in with the development provider, in Chromium', () => {
 
   it('shows an error at phone width', async () => {
     // A fresh context: the provider would otherwise remember the last user and not ask again.
-    context = await newContext(browser, { viewport: PHONE, isMobile: true, hasTouch: true })
+    const context = await demo.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })
     const { page, problems } = await openPage(context)
-    await goToProvider(page, bp.url, 'dev')
+    await goToProvider(page, demo.bp.url, 'dev')
     await page.click('[data-test-id=dev-login-deny]')
     await page.locator(byTestId('error')).waitFor()
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)

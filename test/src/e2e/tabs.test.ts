@@ -1,33 +1,18 @@
-import type { Browser, BrowserContext, Response } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot } from '../support/browser.js'
+import type { Response } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium, openPage, screenshot } from '../support/browser.js'
 import { byTestId, goToProvider, isCall, signIn, storageOf, textOf, waitForText } from './flow.js'
 
 describe('several tabs, in Chromium', () => {
-  let bp: TestInstance
-  let browser: Browser
-  let context: BrowserContext
-
-  beforeAll(async () => {
-    // Access tokens live 2 s, so the tabs refresh every second or two while the test watches.
-    bp = await startBoardingPass({ WEB_ROOT, AUTH_ACCESS_TOKEN_TTL: '2' })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await context?.close()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  // Access tokens live 2 s, so the tabs refresh every second or two while the test watches.
+  const demo = demoInChromium({ AUTH_ACCESS_TOKEN_TTL: '2' })
 
   it('signs in from two tabs at once, each with its own flow and Client Code', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const a = await openPage(context)
     const b = await openPage(context)
-    await goToProvider(a.page, bp.url, 'dev')
-    await goToProvider(b.page, bp.url, 'dev')
+    await goToProvider(a.page, demo.bp.url, 'dev')
+    await goToProvider(b.page, demo.bp.url, 'dev')
     const flowsA = Object.keys((await storageOf(a.page)).session).filter((key) => key.startsWith('boarding-pass:flow:'))
     const flowsB = Object.keys((await storageOf(b.page)).session).filter((key) => key.startsWith('boarding-pass:flow:'))
     expect(flowsA).toHaveLength(1)
@@ -51,18 +36,18 @@ describe('several tabs, in Chromium', () => {
   })
 
   it('a new tab joins the login; tabs sharing it refresh one at a time (Web Locks) without tripping reuse detection; sign-out reaches both', async () => {
-    context = await newContext(browser)
+    const context = await demo.newContext()
     const a = await openPage(context)
     const refreshes: Response[] = []
     context.on('response', (response) => {
       if (isCall('auth.refresh')(response)) refreshes.push(response)
     })
-    await signIn(a.page, bp.url, 'dev', 'Shared Login')
+    await signIn(a.page, demo.bp.url, 'dev', 'Shared Login')
 
     const b = await openPage(context)
-    await b.page.goto(`${bp.url}/`)
+    await b.page.goto(`${demo.bp.url}/`)
     // No login of its own: it asks the other tabs, adopts theirs, and shows the pass.
-    await b.page.waitForURL(`${bp.url}/pass`)
+    await b.page.waitForURL(`${demo.bp.url}/pass`)
     await waitForText(b.page, 'pass-name', 'Shared Login')
 
     // Both tabs' timers fire every ~1.6 s for 7 s: the lock lets one rotate, the other adopts.
@@ -80,8 +65,8 @@ describe('several tabs, in Chromium', () => {
     expect(JSON.parse(keyA!).sessionKey).toBe(JSON.parse(keyB!).sessionKey)
 
     await b.page.click(byTestId('sign-out'))
-    await b.page.waitForURL(`${bp.url}/`)
-    await a.page.waitForURL(`${bp.url}/`)
+    await b.page.waitForURL(`${demo.bp.url}/`)
+    await a.page.waitForURL(`${demo.bp.url}/`)
     expect(await textOf(a.page, 'notice')).toBe('You signed out in another tab.')
     await screenshot(a.page, 'signed-out-in-another-tab')
     expect(a.problems.errors).toEqual([])

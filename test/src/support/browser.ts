@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { startBoardingPass, type TestInstance } from './boarding-pass.js'
 
 /** Debian's Chromium (playwright-core downloads no browser here). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -95,4 +97,58 @@ export const PHONE_DEVICE: BrowserContextOptions = {
   hasTouch: true,
   deviceScaleFactor: 2,
   userAgent: IPHONE_SAFARI_UA,
+}
+
+/**
+ * The built demo served by one Boarding Pass instance, and headless Chromium,
+ * for the tests of a `describe` block: both started before its first test and
+ * stopped after its last; every context a test opens (`newContext`) is closed
+ * after that test, so nothing crosses from one test to the next.
+ *
+ * @example
+ * ```ts
+ * const demo = demoInChromium({ AUTH_ACCESS_TOKEN_TTL: '2' })
+ * it('signs in', async () => {
+ *   const context = await demo.newContext()
+ *   const { page } = await openPage(context)
+ *   await page.goto(demo.bp.url)
+ * })
+ * ```
+ */
+export function demoInChromium(env: Record<string, string | undefined> = {}): {
+  readonly bp: TestInstance
+  readonly browser: Browser
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>
+} {
+  let bp: TestInstance | undefined
+  let browser: Browser | undefined
+  const open: BrowserContext[] = []
+  beforeAll(async () => {
+    bp = await startBoardingPass({ WEB_ROOT, ...env })
+    browser = await launchBrowser()
+  })
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((context) => context.close()))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await bp?.close()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('demoInChromium: used before its beforeAll ran')
+    return value
+  }
+  return {
+    get bp() {
+      return started(bp)
+    },
+    get browser() {
+      return started(browser)
+    },
+    async newContext(options) {
+      const context = await newContext(started(browser), options)
+      open.push(context)
+      return context
+    },
+  }
 }
