@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
 import { Phone } from '../cross-device/phone.js'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { WEB_ROOT, launchBrowser, newContext, openPage, screenshot, type PageProblems } from '../support/browser.js'
+import { demoInChromium, openPage, screenshot, type PageProblems } from '../support/browser.js'
 import {
   byTestId,
   isCall,
@@ -45,33 +44,18 @@ async function keptLogin(page: Page): Promise<string[]> {
  * someone else at the development provider.
  */
 describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover; development provider)', () => {
-  let bp: TestInstance
-  let browser: Browser
-  const open: BrowserContext[] = []
-
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT, REDIS_URL: inject('redisUrl') })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((context) => context.close()))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
+  const demo = demoInChromium({ REDIS_URL: inject('redisUrl') })
 
   async function tv(): Promise<{ page: Page; problems: PageProblems }> {
-    const context = await newContext(browser)
-    open.push(context)
+    const context = await demo.newContext()
     return openPage(context)
   }
 
   /** The TV shows a code; `name` approves it from their phone; the TV redeems it and asks. Returns the tokens it holds. */
   async function approvedAs(page: Page, name: string): Promise<WireTokens> {
-    const code = await startCrossDevice(page, bp.url)
+    const code = await startCrossDevice(page, demo.bp.url)
     const completed = page.waitForResponse(isCall('auth.complete'))
-    await new Phone(bp.url).approve(code.userCode, { name, provider: 'dev' })
+    await new Phone(demo.bp.url).approve(code.userCode, { name, provider: 'dev' })
     const tokens = await tokensFrom(await completed)
     await page.locator(byTestId('cross-device-confirm')).waitFor()
     return tokens
@@ -99,7 +83,7 @@ describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover
     // Not kept while it asks: not signed in, nothing stored, though the server would still accept the token.
     expect(await textOf(page, 'auth-status')).toBe('Not signed in')
     expect(await keptLogin(page)).toEqual([])
-    expect(await liveLogin(bp.url, tokens.accessToken)).toEqual({ active: true, name: 'Mallory' })
+    expect(await liveLogin(demo.bp.url, tokens.accessToken)).toEqual({ active: true, name: 'Mallory' })
     await screenshot(page, 'continue-as-asking')
     // On a small phone nothing sticks out, and the two answers are still the same size.
     await page.setViewportSize({ width: 360, height: 740 })
@@ -117,7 +101,7 @@ describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover
     await page.locator(`${byTestId('error')}[data-error-code="client:cross_device_refused"]`).waitFor()
     expect(await textOf(page, 'error-title')).toBe('Not kept: that account was signed out on this device')
     expect(await textOf(page, 'error-retry')).toBe('Start again')
-    expect(await liveLogin(bp.url, tokens.accessToken)).toEqual({ active: false })
+    expect(await liveLogin(demo.bp.url, tokens.accessToken)).toEqual({ active: false })
     expect(await textOf(page, 'auth-status')).toBe('Not signed in')
     expect(await keptLogin(page)).toEqual([])
     expect(new URL(page.url()).pathname).toBe('/')
@@ -137,13 +121,13 @@ describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover
     const tokens = await approvedAs(page, 'Sam Owner')
     expect(await textOf(page, 'cross-device-confirm-question')).toBe('Continue as sam-owner@example.test?')
     await page.click(byTestId('cross-device-continue'))
-    await page.waitForURL(`${bp.url}/pass`)
+    await page.waitForURL(`${demo.bp.url}/pass`)
     await waitForText(page, 'pass-name', 'Sam Owner')
     expect(await textOf(page, 'auth-status')).toBe('Signed in as Sam Owner')
     expect(JSON.parse((await storageOf(page)).session['boarding-pass:session']!)).toMatchObject({
       refreshToken: tokens.refreshToken,
     })
-    expect(await liveLogin(bp.url, tokens.accessToken)).toEqual({ active: true, name: 'Sam Owner' })
+    expect(await liveLogin(demo.bp.url, tokens.accessToken)).toEqual({ active: true, name: 'Sam Owner' })
     expect(problems.errors).toEqual([])
   })
 
@@ -157,10 +141,10 @@ describe('"Continue as …?" on the waiting device, in Chromium (the TV takeover
     expect(await keptLogin(page)).toEqual([])
     // The page asked the server to end it on the way out (a keepalive auth.logout).
     const deadline = Date.now() + 5_000
-    let me = await liveLogin(bp.url, tokens.accessToken)
+    let me = await liveLogin(demo.bp.url, tokens.accessToken)
     while (me.active && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100))
-      me = await liveLogin(bp.url, tokens.accessToken)
+      me = await liveLogin(demo.bp.url, tokens.accessToken)
     }
     expect(me).toEqual({ active: false })
     expect(problems.errors).toEqual([])

@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
-import { PHONE_DEVICE, WEB_ROOT, launchBrowser, newContext, openPage, screenshot, type PageProblems } from '../support/browser.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
+import { PHONE_DEVICE, demoInChromium, openPage, screenshot, type PageProblems } from '../support/browser.js'
 import { callProcedure } from '../support/trpc-http.js'
 import { byTestId, signIn, storageOf, textOf, waitForText } from './flow.js'
 
@@ -45,25 +44,10 @@ async function checkWithServer(page: Page): Promise<void> {
 const RUN = Math.random().toString(36).slice(2, 8)
 
 describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed in as one user (development provider)', () => {
-  let bp: TestInstance
-  let browser: Browser
-  const open: BrowserContext[] = []
+  const demo = demoInChromium({ REDIS_URL: inject('redisUrl') })
 
-  beforeAll(async () => {
-    bp = await startBoardingPass({ WEB_ROOT, REDIS_URL: inject('redisUrl') })
-    browser = await launchBrowser()
-  })
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((context) => context.close()))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await bp?.close()
-  })
-
-  async function device(options: Parameters<typeof newContext>[1] = {}): Promise<Device> {
-    const context = await newContext(browser, options)
-    open.push(context)
+  async function device(options: Parameters<typeof demo.newContext>[0] = {}): Promise<Device> {
+    const context = await demo.newContext(options)
     return { context, ...(await openPage(context)) }
   }
 
@@ -71,8 +55,8 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
   async function twoDevices(name: string) {
     const a = await device()
     const b = await device(PHONE_DEVICE)
-    const tokensA = await signIn(a.page, bp.url, 'dev', name)
-    const tokensB = await signIn(b.page, bp.url, 'dev', name)
+    const tokensA = await signIn(a.page, demo.bp.url, 'dev', name)
+    const tokensB = await signIn(b.page, demo.bp.url, 'dev', name)
     expect(tokensB.user.id).toBe(tokensA.user.id)
     await a.page.click(byTestId('devices-reload'))
     await a.page.locator(byTestId('device')).nth(1).waitFor()
@@ -112,11 +96,11 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
     await screenshot(a.page, 'devices-signed-out-other')
 
     // The server ended B's login at once: its access token is refused.
-    expect(await liveLogin(bp.url, tokensB.accessToken)).toEqual({ active: false })
+    expect(await liveLogin(demo.bp.url, tokensB.accessToken)).toEqual({ active: false })
     // B still shows its pass until it calls the server; then it is on the sign-in page, told why.
     expect(await textOf(b.page, 'pass-name')).toBe(`Ada ${RUN}`)
     await checkWithServer(b.page)
-    await b.page.waitForURL(`${bp.url}/`)
+    await b.page.waitForURL(`${demo.bp.url}/`)
     await b.page.locator(`${byTestId('error')}[data-error-code="client:session_ended"]`).waitFor()
     expect(await textOf(b.page, 'error-title')).toBe('Your session has ended')
     expect(await textOf(b.page, 'error-message')).toContain('from another of your devices')
@@ -140,8 +124,8 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
     expect(await a.page.locator(byTestId('devices-sign-out-others')).count()).toBe(0)
     await screenshot(a.page, 'devices-signed-out-everywhere-else')
 
-    expect(await liveLogin(bp.url, tokensB.accessToken)).toEqual({ active: false })
-    expect(await liveLogin(bp.url, tokensA.accessToken)).toEqual({ active: true })
+    expect(await liveLogin(demo.bp.url, tokensB.accessToken)).toEqual({ active: false })
+    expect(await liveLogin(demo.bp.url, tokensA.accessToken)).toEqual({ active: true })
     // A: still on its pass, its calls still work, and a reload keeps it.
     await checkWithServer(a.page)
     await a.page.locator(byTestId('verified-at')).waitFor()
@@ -150,7 +134,7 @@ describe('"Signed-in devices" on the pass page, in Chromium: two browsers signed
 
     // B: its next call fails; it lands on sign-in.
     await checkWithServer(b.page)
-    await b.page.waitForURL(`${bp.url}/`)
+    await b.page.waitForURL(`${demo.bp.url}/`)
     await b.page.locator(`${byTestId('error')}[data-error-code="client:session_ended"]`).waitFor()
     expect(a.problems.errors).toEqual([])
     expect(b.problems.errors).toEqual([])
