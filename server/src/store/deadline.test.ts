@@ -1,9 +1,18 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { withDeadline } from './deadline.js'
 import { StoreUnavailableError } from './errors.js'
 
 const never = () => new Promise<never>(() => undefined)
-const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+const MODULE = JSON.stringify(fileURLToPath(new URL('./deadline.ts', import.meta.url)))
+/** Runs `body` (with `withDeadline` in scope) in a Node process of its own. */
+const runAlone = (body: string) =>
+  spawnSync(TSX, ['-e', `(async () => { const { withDeadline } = await import(${MODULE}); ${body} })()`], {
+    encoding: 'utf8',
+    timeout: 5_000,
+  })
 
 describe('withDeadline (one sweeping timer for every operation in flight)', () => {
   it('passes an answer through, and a failure as it is', async () => {
@@ -21,13 +30,22 @@ describe('withDeadline (one sweeping timer for every operation in flight)', () =
     expect(elapsed).toBeLessThan(240 + 50 + 100)
   })
 
-  it('an answer in time is not failed later, and the timer stops once nothing waits', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 60)) // the previous test's sweeper stops
-    const before = timers()
-    const slow = new Promise((resolve) => setTimeout(() => resolve('late but in time'), 80))
-    await expect(withDeadline(slow, 200)).resolves.toBe('late but in time')
-    await new Promise((resolve) => setTimeout(resolve, 260))
-    expect(timers()).toBeLessThanOrEqual(before)
+  it('the sweeping timer stops once nothing waits: a process whose operations all answered exits at once', () => {
+    // In a process of its own: a timer left running (setInterval is not unref'd) would keep it alive.
+    // A deadline of 10 s: a process kept until then would be killed by spawnSync's 5 s limit.
+    const result = runAlone(`await withDeadline(new Promise((r) => setTimeout(r, 80)), 10_000); console.log('answered')`)
+    expect(result.stdout.trim()).toBe('answered')
+    expect(result.status).toBe(0)
+  })
+
+  it('while an operation waits, the timer keeps the process until its deadline fails it', () => {
+    const result = runAlone(
+      `const t = performance.now(); await withDeadline(new Promise(() => {}), 300).catch((e) => console.log(e.name, Math.round(performance.now() - t)))`,
+    )
+    const [name, ms] = result.stdout.trim().split(' ')
+    expect(name).toBe('StoreUnavailableError')
+    expect(Number(ms)).toBeGreaterThanOrEqual(299)
+    expect(Number(ms)).toBeLessThan(300 + 50 + 200)
   })
 
   it('without a deadline, the operation itself', () => {
