@@ -24,7 +24,7 @@ const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRP
  * (`POST /trpc/<path>` with a JSON body). The adapter builds a Fetch `Request`,
  * abort signals and a web stream for every call; this calls the same procedure
  * (same middleware, same validation, same error formatter) and writes the same
- * envelope, status and headers directly. The hot procedures (complete, refresh,
+ * envelope, status and headers directly. The hot procedures (start, complete, refresh,
  * me) are called without tRPC's middleware chain (`callDirect` in trpc.ts runs
  * their same steps). Anything else — batches, subscriptions,
  * other content types, bodies that are not JSON, unknown paths, wrong methods —

@@ -12,7 +12,7 @@ import {
   revokeSessionOutput,
   sessionsOutput,
   startInput,
-  startOutput,
+  type StartOutput,
   type User,
 } from '@boarding-pass/shared'
 import { completeFlow } from '../flow/complete.js'
@@ -37,13 +37,21 @@ import {
 } from '../trpc.js'
 
 /**
- * Step 3, rotation and the caller's user: the hot paths. Each is defined once
+ * Step 1, step 3, rotation and the caller's user: the hot paths (`auth.start`
+ * is also what a flood of abandoned logins calls). Each is defined once
  * and called two ways: through the router below (batches, the adapter) and
  * directly by the fast path (`http/trpc-fast-path.ts`), which skips tRPC's
  * middleware chain but runs the same steps (see `callDirect`). They skip
  * runtime output validation: their types come from the shared schemas, and the
  * contract tests parse every answer with them.
  */
+const start = limitedDirect('start', startInput, async (ctx, input, admitted): Promise<StartOutput> => {
+  await admitted
+  return input.mode === 'cross-device'
+    ? startCrossDeviceFlow(ctx.services, input, { ip: ctx.clientIp, userAgent: ctx.userAgent })
+    : startFlow(ctx.services, input)
+})
+
 const complete = limitedDirect('complete', completeInput, async (ctx, input, admitted) =>
   completeFlow(ctx.services, input, { userAgent: ctx.userAgent, jkt: await bindingKey(ctx.services, ctx) }, admitted),
 )
@@ -62,6 +70,7 @@ const me = authedDirect((ctx): User => ctx.login.user)
 
 /** The hot procedures by path, for the fast path's direct calls. */
 export const directProcedures: Readonly<Record<string, DirectProcedure>> = {
+  'auth.start': start,
   'auth.complete': complete,
   'auth.refresh': refresh,
   'auth.me': me,
@@ -75,14 +84,9 @@ export const authRouter = router({
   providers: publicProcedure.output(providersOutput).query(({ ctx }) => ctx.services.providers.list()),
 
   /** Step 1. */
-  start: limitedProcedure('start')
-    .input(startInput)
-    .output(startOutput)
-    .mutation(({ ctx, input }) =>
-      input.mode === 'cross-device'
-        ? startCrossDeviceFlow(ctx.services, input, { ip: ctx.clientIp, userAgent: ctx.userAgent })
-        : startFlow(ctx.services, input),
-    ),
+  start: limitedProcedure(start.limit)
+    .input(start.input)
+    .mutation(({ ctx, input }) => start.resolve(ctx, input, ADMITTED)),
 
   /** v1.1: the waiting device learns of the approval live (Server-Sent Events). */
   watch: limitedProcedure('status')

@@ -1,4 +1,4 @@
-import { createClientCodePair, type TokenResponse } from '@boarding-pass/shared'
+import { createClientCodePair, crossDeviceStartOutput, redirectStartOutput, type TokenResponse } from '@boarding-pass/shared'
 import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startBoardingPass, type TestInstance } from '../support/boarding-pass.js'
@@ -77,18 +77,27 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
     })
   }
 
-  it('a whole start answers the same shape', async () => {
+  it('a whole start answers the same status, headers and shape, in both modes', async () => {
     const pair = await createClientCodePair()
-    const input = { provider: 'dev', clientCodeHash: pair.clientCodeHash, hashMethod: 'sha256', redirectUri: '' }
-    const a = await send(fast.url, 'auth.start', post(JSON.stringify({ ...input, redirectUri: `${fast.url}/callback` })))
-    const b = await send(adapter.url, 'auth.start', post(JSON.stringify({ ...input, redirectUri: `${adapter.url}/callback` })))
-    expect(a!.status).toBe(200)
-    expect(Object.keys(JSON.parse(a.body).result.data)).toEqual(Object.keys(JSON.parse(b.body).result.data))
+    const input = { provider: 'dev', clientCodeHash: pair.clientCodeHash, hashMethod: 'sha256' }
+    for (const mode of ['redirect', 'cross-device'] as const) {
+      const answers = []
+      for (const instance of [fast, adapter]) {
+        const body = mode === 'redirect' ? { ...input, redirectUri: `${instance.url}/callback` } : { ...input, mode }
+        const { body: text, ...rest } = await send(instance.url, 'auth.start', post(JSON.stringify(body)))
+        answers.push({ ...rest, shape: JSON.stringify(shapeOf(JSON.parse(text))) }) // as text: key order counts
+      }
+      expect(answers[0]!.status).toBe(200)
+      expect(answers[0]).toEqual(answers[1])
+      // Neither path runs zod's output check (which answered in the schema's key order): the resolvers must.
+      const schema = mode === 'redirect' ? redirectStartOutput : crossDeviceStartOutput
+      expect(Object.keys(JSON.parse(answers[0]!.shape).result.data)).toEqual(Object.keys(schema.shape))
+    }
   })
 })
 
 /**
- * The hot procedures (complete, refresh, me) are called by the fast path without
+ * The hot procedures (start, complete, refresh, me) are called by the fast path without
  * tRPC's middleware chain. Two instances on one Redis (one service, one key set),
  * one with the fast path and one without, answer the same signed-in requests
  * with the same bytes, and the same refusals with the same headers.
@@ -180,7 +189,12 @@ describe('the hot procedures answer exactly as tRPC does when rate limited', () 
   let adapter: TestInstance
 
   beforeAll(async () => {
-    const limits = { AUTH_RATE_LIMITS: 'on', AUTH_RATE_LIMIT_COMPLETE: '2/60', AUTH_RATE_LIMIT_REFRESH: '2/60' }
+    const limits = {
+      AUTH_RATE_LIMITS: 'on',
+      AUTH_RATE_LIMIT_COMPLETE: '2/60',
+      AUTH_RATE_LIMIT_REFRESH: '2/60',
+      AUTH_RATE_LIMIT_START: '2/60',
+    }
     fast = await startBoardingPass(limits)
     adapter = await startBoardingPass({ ...limits, TRPC_FAST_PATH: 'off' })
   })
@@ -189,9 +203,19 @@ describe('the hot procedures answer exactly as tRPC does when rate limited', () 
     await adapter?.close()
   })
 
-  for (const [path, body] of [
-    ['auth.complete', { clientCode: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', serverCode: 'x'.repeat(43) }],
-    ['auth.refresh', { refreshToken: 'x'.repeat(60) }],
+  for (const [path, body, status] of [
+    ['auth.complete', { clientCode: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', serverCode: 'x'.repeat(43) }, 401],
+    ['auth.refresh', { refreshToken: 'x'.repeat(60) }, 401],
+    [
+      'auth.start',
+      {
+        provider: 'nope',
+        clientCodeHash: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        hashMethod: 'sha256',
+        redirectUri: 'http://x/cb',
+      },
+      400,
+    ],
   ] as const) {
     it(`${path}: the same answers up to the limit and past it, Retry-After included`, async () => {
       const answers: Awaited<ReturnType<typeof send>>[][] = [[], []]
@@ -199,7 +223,7 @@ describe('the hot procedures answer exactly as tRPC does when rate limited', () 
         for (const [n, instance] of [fast, adapter].entries())
           answers[n]!.push(await send(instance.url, path, post(JSON.stringify(body))))
       }
-      expect(answers[0]!.map((answer) => answer.status)).toEqual([401, 401, 429])
+      expect(answers[0]!.map((answer) => answer.status)).toEqual([status, status, 429])
       const [a, b] = answers.map((list) => list.map(({ retryAfter, ...rest }) => ({ ...rest, retryAfter: retryAfter !== null })))
       expect(a).toEqual(b)
       expect(Math.abs(Number(answers[0]![2]!.retryAfter) - Number(answers[1]![2]!.retryAfter))).toBeLessThanOrEqual(1)
