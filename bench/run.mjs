@@ -74,6 +74,13 @@ const SECONDS = flags.quick ? 1 : Number(flags.seconds)
 const FLOOD = flags.quick ? 10_000 : Number(flags.flood)
 const PROFILE_SECONDS = flags.quick ? 2 : Number(flags['profile-seconds'])
 const CONNECTIONS = [16, 64]
+/**
+ * `--max-old-space-size` of the flood's checked run (docs/deploy.md, "Memory"): V8 otherwise lets the
+ * heap grow to several times what was live at its last full collection before collecting again, so
+ * RSS after a fast flood says more about V8's heuristics than about what the store holds.
+ */
+const FLOOD_OLD_SPACE_MB = 192
+
 /** Processes of the WEB_CONCURRENCY configurations (node:cluster workers on one port). */
 const WORKERS = 2
 /** Boarding Pass's operations and their counterparts: oidc-provider's, bare node:http's, oidc-provider's lighter one. */
@@ -143,7 +150,12 @@ async function main() {
   const needLoad = !skip.has('load') || !skip.has('profile') || !skip.has('checks')
   if (needLoad) await measureThroughput()
   if (!skip.has('cold')) report.coldStart = await measureColdStart()
-  if (!skip.has('flood')) report.flood = await measureFlood()
+  if (!skip.has('flood')) {
+    // Checked against the bound with the heap capped as docs/deploy.md advises for a memory-limited
+    // container; measured once more with Node's defaults, where RSS follows V8's lazy heap growth.
+    report.flood = await measureFlood(FLOOD_OLD_SPACE_MB)
+    report.floodDefaultHeap = await measureFlood()
+  }
   if (!skip.has('bundle')) report.bundle = measureBundle()
 
   report.machine.loadAfter = loadavg().map((v) => Number(v.toFixed(2)))
@@ -983,15 +995,19 @@ async function measureColdStart() {
   return { ...spread(runs.map((r) => r.ms)), rssAtReady: spread(runs.map((r) => r.rss)), runs }
 }
 
-async function measureFlood() {
-  log(`memory: ${FLOOD.toLocaleString('en')} abandoned auth.start calls on the in-process store`)
+/** `oldSpaceMb`: run the server with `--max-old-space-size` (default: Node's own heap limits). */
+async function measureFlood(oldSpaceMb) {
+  const heapFlag = oldSpaceMb ? [`--max-old-space-size=${oldSpaceMb}`] : []
+  log(
+    `memory: ${FLOOD.toLocaleString('en')} abandoned auth.start calls on the in-process store (${heapFlag[0] ?? "Node's default heap limits"})`,
+  )
   const bp = await startChild(join(TARGETS, 'boarding-pass.mjs'), {
     env: { PORT: String(await freePort()), LOG_LEVEL: 'info' },
-    execArgv: ['--expose-gc', ...SERVER_FLAGS],
+    execArgv: ['--expose-gc', ...heapFlag, ...SERVER_FLAGS],
   })
   stoppers.push(() => bp.stop())
   const memory = async (gc) => ({ rss: processRss(bp.pid), ...(await bp.call('memory', { gc })) })
-  const before = await memory(false)
+  const before = await memory(true)
   const body = JSON.stringify({
     provider: bp.info.provider,
     clientCodeHash: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
@@ -1016,6 +1032,7 @@ async function measureFlood() {
     stoppers.pop()
     log(`  the server died during the flood (${how}) after ${result.statuses['200'] ?? 0} answers`)
     return {
+      oldSpaceMb,
       starts: FLOOD,
       answered200: result.statuses['200'] ?? 0,
       died: String(how),
@@ -1030,6 +1047,7 @@ async function measureFlood() {
   stoppers.pop()
   const mb = (bytes) => Number((bytes / 2 ** 20).toFixed(1))
   const flood = {
+    oldSpaceMb,
     starts: FLOOD,
     answered200: result.statuses['200'] ?? 0,
     non2xx: result.non2xx,
@@ -1040,8 +1058,12 @@ async function measureFlood() {
     before: { rssMB: mb(before.rss), heapUsedMB: mb(before.heapUsed) },
     after: { rssMB: mb(after.rss), heapUsedMB: mb(after.heapUsed) },
     afterGc: { rssMB: mb(afterGc.rss), heapUsedMB: mb(afterGc.heapUsed) },
+    /** Live heap per held flow: after a full collection, over the same before the flood. */
+    heapBytesPerFlow: live > 0 ? Math.round((afterGc.heapUsed - before.heapUsed) / live) : undefined,
   }
-  log(`  RSS ${flood.before.rssMB} → ${flood.after.rssMB} MB (${flood.afterGc.rssMB} MB after GC), ${live} flows held`)
+  log(
+    `  RSS ${flood.before.rssMB} → ${flood.after.rssMB} MB (${flood.afterGc.rssMB} MB after GC), ${live} flows held, ${flood.heapBytesPerFlow} B of live heap each`,
+  )
   return flood
 }
 
@@ -1179,16 +1201,17 @@ function evaluateTargets() {
     }
   }
   const flood = report.flood
+  const floodTarget = `RSS after ${FLOOD.toLocaleString('en')} abandoned auth.start ≤ 256 MB (--max-old-space-size=${FLOOD_OLD_SPACE_MB})`
   if (flood?.died) {
     targets.push({
-      name: `RSS after ${FLOOD.toLocaleString('en')} abandoned auth.start ≤ 256 MB`,
+      name: floodTarget,
       target: 256,
       unit: 'MB',
       better: 'lower',
       status: `failed: the server died (${flood.died})`,
     })
   } else {
-    add(`RSS after ${FLOOD.toLocaleString('en')} abandoned auth.start ≤ 256 MB`, flood?.after.rssMB, 256, 'lower', {
+    add(floodTarget, flood?.after.rssMB, 256, 'lower', {
       unit: 'MB',
       valid: flood ? flood.non2xx === 0 && flood.errors === 0 : true,
     })

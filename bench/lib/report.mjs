@@ -251,18 +251,22 @@ export function renderMarkdown(report) {
       `${withSpread(report.coldStart, (v) => `${v.toFixed(0)} ms`)}; RSS then ${withSpread(report.coldStart.rssAtReady, (v) => `${(v / 2 ** 20).toFixed(0)} MB`)}`,
     ])
   }
-  if (report.flood?.died) {
-    const f = report.flood
+  for (const f of [report.flood, report.floodDefaultHeap]) {
+    if (!f) continue
+    const heap = f.oldSpaceMb ? `--max-old-space-size=${f.oldSpaceMb}` : "Node's default heap limits"
+    if (f.died) {
+      rows.push([
+        `RSS, ${f.starts.toLocaleString('en')} abandoned auth.start (in-process store, ${heap})`,
+        `**the server died** (${f.died}) after ${f.answered200.toLocaleString('en')} answers`,
+      ])
+      continue
+    }
     rows.push([
-      `RSS, ${f.starts.toLocaleString('en')} abandoned auth.start (in-process store)`,
-      `**the server died** (${f.died}) after ${f.answered200.toLocaleString('en')} answers`,
-    ])
-  } else if (report.flood) {
-    const f = report.flood
-    rows.push([
-      `RSS, ${f.starts.toLocaleString('en')} abandoned auth.start (in-process store, ${int(f.rate)}/s)`,
-      `${f.before.rssMB} MB before → **${f.after.rssMB} MB** after (${f.afterGc.rssMB} MB after a full GC; heap ${f.after.heapUsedMB} MB); ` +
-        `${f.liveFlows.toLocaleString('en')} of ${f.answered200.toLocaleString('en')} flows held (bound ${f.maxPendingFlows.toLocaleString('en')})` +
+      `RSS, ${f.starts.toLocaleString('en')} abandoned auth.start (in-process store, ${heap}, ${int(f.rate)}/s)`,
+      `${f.before.rssMB} MB before → **${f.after.rssMB} MB** after (${f.afterGc.rssMB} MB after a full GC); ` +
+        `heap ${f.after.heapUsedMB} MB, ${f.afterGc.heapUsedMB} MB live after a full GC` +
+        (f.heapBytesPerFlow ? ` (${f.heapBytesPerFlow.toLocaleString('en')} B per held flow)` : '') +
+        `; ${f.liveFlows.toLocaleString('en')} of ${f.answered200.toLocaleString('en')} flows held (bound ${f.maxPendingFlows.toLocaleString('en')})` +
         (f.non2xx || f.errors ? `; **${f.non2xx} non-2xx, ${f.errors} errors**` : ''),
     ])
   }

@@ -60,10 +60,13 @@ const FLOWS_SECONDS = positive('SOAK_SECONDS', 85)
 const FLOOD = positive('SOAK_FLOOD', 100_000)
 const FLOOD_CONCURRENCY = positive('SOAK_FLOOD_CONCURRENCY', 64)
 const FLOOD_SECONDS = positive('SOAK_FLOOD_SECONDS', 75)
-// The bound: about 2.2 KB of live heap per pending flow (measured with --expose-gc: 245 MB heap at
-// 100,000 flows, flat beyond), so 100,000 flows ≈ 215 MB of heap and ~450 MB RSS with V8's slack. 256 MB
-// RSS holds only up to about AUTH_MAX_PENDING_FLOWS=50,000 (docs/threat-model.md, DoS).
+// The bound holds the flood instance to a 256 MB container run as docs/deploy.md ("Memory") advises:
+// with --max-old-space-size=192 (FLOOD_NODE_OPTIONS). About 550 B of live heap per pending flow
+// (`pnpm bench`, heap after a full GC), so 100,000 flows hold ~55 MB; without the cap V8 lets the heap
+// grow to several times what was live at its last full collection, and RSS after a fast flood is then
+// V8's heuristics (250-355 MB seen for the same live heap), not the store's bound.
 const FLOOD_MB = positive('SOAK_FLOOD_MB', 256)
+const FLOOD_NODE_OPTIONS = process.env.SOAK_FLOOD_NODE_OPTIONS ?? '--max-old-space-size=192'
 /** AUTH_MAX_PENDING_FLOWS for the flood instance (the server's default, 100,000, unless set). */
 const MAX_PENDING = process.env.SOAK_MAX_PENDING_FLOWS ? String(positive('SOAK_MAX_PENDING_FLOWS', 100_000)) : undefined
 /**
@@ -261,12 +264,14 @@ try {
     PUBLIC_URL: floodUrl,
     PORT: String(floodPort),
     ...(MAX_PENDING ? { AUTH_MAX_PENDING_FLOWS: MAX_PENDING } : {}),
-    // e.g. SOAK_FLOOD_NODE_OPTIONS=--max-old-space-size=128: does the heap hold, or is the growth only lazy GC?
-    ...(process.env.SOAK_FLOOD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_FLOOD_NODE_OPTIONS } : {}),
+    // SOAK_FLOOD_NODE_OPTIONS= (empty) floods with Node's default heap limits instead.
+    ...(FLOOD_NODE_OPTIONS ? { NODE_OPTIONS: FLOOD_NODE_OPTIONS } : {}),
   })
   cleanup.push(flood.stop)
   out()
-  out(`Phase 2: ${FLOOD} abandoned auth.start calls, ${FLOOD_CONCURRENCY} at a time, in-process store (${flood.address})…`)
+  out(
+    `Phase 2: ${FLOOD} abandoned auth.start calls, ${FLOOD_CONCURRENCY} at a time, in-process store, ${FLOOD_NODE_OPTIONS || "Node's default heap limits"} (${flood.address})…`,
+  )
   const floodRedirect = `${floodUrl}/callback`
   const before = rssMb(flood.pid)
   const floodSampler = sampleRss([flood])
@@ -311,6 +316,7 @@ try {
     ['duration', `${floodSeconds.toFixed(1)} s (${(floodStats.sent / floodSeconds).toFixed(0)} calls/s)`],
     ['answered 200 / 5xx / other', `${floodStats.ok} / ${floodStats.status5xx} / ${floodStats.other}`],
     ['AUTH_MAX_PENDING_FLOWS', MAX_PENDING ?? '100000 (default)'],
+    ['NODE_OPTIONS', FLOOD_NODE_OPTIONS || "(none: Node's default heap limits)"],
     ['RSS before / after / max', `${before} / ${after} / ${floodMax} MB`],
     [
       'RSS at 25 / 50 / 75 / 100 % of the flood',
