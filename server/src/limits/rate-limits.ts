@@ -1,6 +1,6 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import { AuthError } from '../errors.js'
-import type { Store } from '../store/index.js'
+import type { Count, Counters, Store } from '../store/index.js'
 import { STORE_TIMEOUT_MS, StoreUnavailableError, withDeadline } from '../store/index.js'
 
 /**
@@ -45,14 +45,15 @@ export interface LimitSetting {
 }
 
 /**
- * Attempt counters, shared across instances through Redis when the store is
- * Redis (rate-limiter-flexible), in-process otherwise. A limiter that cannot
- * reach Redis fails fast as {@link StoreUnavailableError}: it neither hangs nor
- * silently lets everything through.
+ * Attempt counters: fixed windows of `duration` seconds per limit and key,
+ * shared across instances through the store's counters on Redis (one script per
+ * count, `store/scripts.ts`), in-process otherwise (rate-limiter-flexible's
+ * memory limiter). A count that cannot reach Redis fails fast as
+ * {@link StoreUnavailableError}: it neither hangs nor silently lets everything
+ * through.
  */
 export class RateLimits {
-  private readonly limiters = new Map<LimitName, RateLimiterAbstract>()
-  private readonly timeoutMs: number | undefined
+  private readonly limits = new Map<LimitName, Limit>()
 
   constructor(
     store: Store,
@@ -65,24 +66,10 @@ export class RateLimits {
      */
     private readonly onStoreError?: (op: 'consume' | 'get') => void,
   ) {
-    this.timeoutMs = store.redisClient ? STORE_TIMEOUT_MS : undefined
     if (!settings.enabled) return
     for (const name of Object.keys(LIMITS) as LimitName[]) {
-      const { points, duration } = settings.overrides[name] ?? LIMITS[name]
-      const keyPrefix = `bp:rl:${name}`
-      this.limiters.set(
-        name,
-        store.redisClient
-          ? new RateLimiterRedis({
-              storeClient: store.redisClient,
-              useRedisPackage: true,
-              rejectIfRedisNotReady: true,
-              points,
-              duration,
-              keyPrefix,
-            })
-          : new RateLimiterMemory({ points, duration, keyPrefix }),
-      )
+      const setting = settings.overrides[name] ?? LIMITS[name]
+      this.limits.set(name, store.counters ? sharedLimit(store.counters, name, setting) : processLimit(name, setting))
     }
   }
 
@@ -91,17 +78,18 @@ export class RateLimits {
    * seconds to wait) once the limit is reached.
    */
   async consume(name: LimitName, key: string): Promise<void> {
-    const limiter = this.limiters.get(name)
-    if (!limiter) return
+    const limit = this.limits.get(name)
+    if (!limit) return
+    let count: Count
     try {
-      await withDeadline(limiter.consume(key), this.timeoutMs)
-    } catch (result) {
-      if (result instanceof RateLimiterRes) {
-        this.onLimited?.(name)
-        throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
-      }
+      count = await limit.hit(key)
+    } catch (error) {
       this.onStoreError?.('consume')
-      throw result instanceof StoreUnavailableError ? result : new StoreUnavailableError({ cause: result })
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
+    }
+    if (count.count > limit.points) {
+      this.onLimited?.(name)
+      throw refusal(count)
     }
   }
 
@@ -111,18 +99,60 @@ export class RateLimits {
    * {@link consume} once the attempt has failed).
    */
   async refuseIfExhausted(name: LimitName, key: string): Promise<void> {
-    const limiter = this.limiters.get(name)
-    if (!limiter) return
-    let result: RateLimiterRes | null
+    const limit = this.limits.get(name)
+    if (!limit) return
+    let count: Count | undefined
     try {
-      result = await withDeadline(limiter.get(key), this.timeoutMs)
+      count = await limit.peek(key)
     } catch (error) {
       this.onStoreError?.('get')
       throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError({ cause: error })
     }
-    if (result && result.consumedPoints >= limiter.points) {
-      throw new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) })
-    }
+    if (count && count.count >= limit.points) throw refusal(count)
+  }
+}
+
+/** One limit's counters. */
+interface Limit {
+  readonly points: number
+  hit(key: string): Promise<Count>
+  peek(key: string): Promise<Count | undefined>
+}
+
+/** `rate_limited`, with the seconds until the window closes. */
+function refusal(count: Count): AuthError {
+  return new AuthError('rate_limited', undefined, { retryAfter: Math.max(1, Math.ceil(count.msLeft / 1000)) })
+}
+
+/** A limit counted in Redis: `bp:rl:<name>:<key>`, within the store's deadline. */
+function sharedLimit(counters: Counters, name: LimitName, { points, duration }: LimitSetting): Limit {
+  const prefix = `bp:rl:${name}:`
+  return {
+    points,
+    hit: (key) => withDeadline(counters.hit(prefix + key, duration), STORE_TIMEOUT_MS),
+    peek: (key) => withDeadline(counters.peek(prefix + key), STORE_TIMEOUT_MS),
+  }
+}
+
+/** A limit counted in this process. */
+function processLimit(name: LimitName, { points, duration }: LimitSetting): Limit {
+  const limiter = new RateLimiterMemory({ points, duration, keyPrefix: `bp:rl:${name}` })
+  const toCount = (result: RateLimiterRes) => ({ count: result.consumedPoints, msLeft: result.msBeforeNext })
+  return {
+    points,
+    async hit(key) {
+      try {
+        return toCount(await limiter.consume(key))
+      } catch (result) {
+        // The memory limiter rejects with its result once over the limit; the caller reads the count.
+        if (result instanceof RateLimiterRes) return toCount(result)
+        throw result
+      }
+    },
+    async peek(key) {
+      const result = await limiter.get(key)
+      return result ? toCount(result) : undefined
+    },
   }
 }
 

@@ -5,6 +5,7 @@ import { BoundedMemoryStore } from './memory.js'
 import { DurableMemoryStore, durableBounds } from './memory-durable.js'
 import { RedisStore } from './redis.js'
 import { RedisClusterStore } from './redis-cluster.js'
+import type { Count } from './scripts.js'
 import { Table, type AtomicOps, type StoreObserver } from './table.js'
 import type {
   DeviceFlowRecord,
@@ -20,7 +21,19 @@ import type {
 export { StoreFullError, StoreUnavailableError } from './errors.js'
 export { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 export type * from './records.js'
-export type { Table, Hashes, StoreObserver }
+export type { Table, Hashes, StoreObserver, Count }
+
+/**
+ * Fixed-window counters every instance shares (on Redis; the rate limits).
+ * Each verb is one command on one key (`bp:rl:<limit>:<key>`; on a Redis
+ * Cluster the slot of that whole key).
+ */
+export interface Counters {
+  /** Adds one to the counter at `key`; the first hit opens a window of `windowSeconds`. The count so far and the ms left. */
+  hit(key: string, windowSeconds: number): Promise<Count>
+  /** The counter at `key` without a hit; undefined when its window has closed (or none was opened). */
+  peek(key: string): Promise<Count | undefined>
+}
 
 /** The service's state: every table, and whether the backend answers. */
 export interface Store {
@@ -52,8 +65,10 @@ export interface Store {
   readonly sessionIndex: Hashes
   /** DPoP proofs already used, by SHA-256 of key thumbprint and `jti` (RFC 9449 §11.1), for the `iat` window. */
   readonly dpopProofs: Table<number>
-  /** The node-redis client, when the store is Redis (shared with the rate limiter). */
+  /** The node-redis client, when the store is Redis (for the approvals' pub/sub). */
   readonly redisClient?: unknown
+  /** Counters shared through Redis; absent in-process (the rate limits then count in this process). */
+  readonly counters?: Counters
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -95,12 +110,17 @@ export async function createStore(options: {
     // The cluster client counts as open before it knows which node serves which
     // slot: wait (a moment at most) for that map, or the first calls fail.
     await cluster.connect().catch(() => undefined)
-    return assemble('redis', cluster, cluster, { observe: options.observe, hashTag: true, inOrder: false })
+    return assemble('redis', cluster, cluster, {
+      observe: options.observe,
+      hashTag: true,
+      inOrder: false,
+      counters: countersOf(cluster),
+    })
   }
   if (options.redisUrl) {
     const redis = new RedisStore(options.redisUrl)
     void redis.connect().catch(() => undefined)
-    return assemble('redis', redis, redis, { observe: options.observe, inOrder: true })
+    return assemble('redis', redis, redis, { observe: options.observe, inOrder: true, counters: countersOf(redis) })
   }
   const pending = new BoundedMemoryStore(options.maxPendingFlows)
   const durable = new DurableMemoryStore(durableBounds(options.maxLogins ?? DEFAULT_MAX_LOGINS), {
@@ -114,13 +134,17 @@ export async function createStore(options: {
   return assemble('memory', pending, durable, { observe: options.observe, proofs, inOrder: false })
 }
 
+function countersOf(redis: RedisStore): Counters {
+  return { hit: (key, windowSeconds) => redis.counterHit(key, windowSeconds), peek: (key) => redis.counterPeek(key) }
+}
+
 function assemble(
   kind: Store['kind'],
   pending: Backend,
   durable: Backend & HashOps,
-  extra: { observe?: StoreObserver; proofs?: Backend; hashTag?: boolean; inOrder: boolean },
+  extra: { observe?: StoreObserver; proofs?: Backend; hashTag?: boolean; inOrder: boolean; counters?: Counters },
 ): Store {
-  const { observe, proofs = durable, hashTag = false, inOrder } = extra
+  const { observe, proofs = durable, hashTag = false, inOrder, counters } = extra
   const timeoutMs = kind === 'redis' ? STORE_TIMEOUT_MS : undefined
   // Plain JSON: records hold no Buffers or Dates, and @keyv/serialize's default keeps
   // concatenated (unflattened) strings that cost ~3.5x the memory per record.
@@ -140,6 +164,7 @@ function assemble(
     kind,
     inOrder,
     redisClient: durable.redisClient,
+    counters,
     flows: new Table(pendingKeyv, pending, `${PREFIX}flow:`, timeoutMs, observe, hashTag),
     serverCodes: new Table(pendingKeyv, pending, `${PREFIX}code:`, timeoutMs, observe, hashTag),
     logins: new Table(durableKeyv, durable, `${PREFIX}login:`, timeoutMs, observe, hashTag),

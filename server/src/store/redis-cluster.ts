@@ -1,6 +1,7 @@
 import KeyvRedis, { createCluster } from '@keyv/redis'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
-import { REDIS_SOCKET, RedisStore, hashSetScript } from './redis.js'
+import { REDIS_SOCKET, RedisStore } from './redis.js'
+import { runScript } from './scripts.js'
 
 /**
  * How long a claim (GETDEL, SET … GET, SET NX) waits for one replica to hold
@@ -28,7 +29,7 @@ export const REPLICA_ACK_TIMEOUT_MS = 500
  *   read), so no step spans them;
  * - a user's session index `bp:sessions:{<user id>}` is one hash (`hashes.ts`);
  * - the key set `bp:keys:{current}` and its lock `bp:keys:{rotation-lock}`;
- * - rate-limit counters `bp:rl:<limit>:<key>`, one key each;
+ * - rate-limit counters `bp:rl:<limit>:<key>`, one key each (`scripts.ts`);
  * - approvals travel on the sharded channel `bp:flow-events` (`events.ts`).
  *
  * Claims here: GETDEL (`take`), SET … GET (`swap`, `swapIfPresent`: the refresh
@@ -163,13 +164,14 @@ export class RedisClusterStore extends RedisStore {
   }
 
   /**
-   * HSET + PEXPIRE + HLEN in one script on the master of `key`'s slot. Through
-   * `_execute`, which follows MOVED and ASK while the slot is being migrated.
+   * A script on one key (the session index's HSET + PEXPIRE + HLEN, a
+   * rate-limit counter) on the master of its slot. Through `_execute`, which
+   * follows MOVED and ASK while the slot is being migrated.
    */
-  override async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
+  protected override script(key: string, script: Parameters<typeof runScript>[1], args: string[]): Promise<unknown> {
     return this.routed(() =>
       this.cluster._execute(key, false, undefined, (client) =>
-        hashSetScript((args) => client.sendCommand(args), key, field, value, ttlMs),
+        runScript((command) => client.sendCommand(command), script, [key], args),
       ),
     )
   }

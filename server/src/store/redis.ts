@@ -1,8 +1,8 @@
-import { hash } from 'node:crypto'
 import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 import type { HashOps } from './hashes.js'
+import { COUNTER_HIT, COUNTER_PEEK, HASH_SET, runScript, toCount, type Count } from './scripts.js'
 import type { AtomicOps } from './table.js'
 
 /**
@@ -116,7 +116,22 @@ export class RedisStore implements AtomicOps, HashOps {
   }
 
   async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<number> {
-    return hashSetScript((args) => this.client.sendCommand(args), key, field, value, ttlMs)
+    return Number(await this.script(key, HASH_SET, [field, value, String(ttlMs)]))
+  }
+
+  /** {@link Counters.hit} of `key` (one script). */
+  async counterHit(key: string, windowSeconds: number): Promise<Count> {
+    return toCount(await this.script(key, COUNTER_HIT, ['1', String(windowSeconds)]))!
+  }
+
+  /** {@link Counters.peek} of `key` (one script). */
+  async counterPeek(key: string): Promise<Count | undefined> {
+    return toCount(await this.script(key, COUNTER_PEEK, []))
+  }
+
+  /** Runs a script on one key (on the cluster: on the master of its slot). */
+  protected script(key: string, script: Parameters<typeof runScript>[1], args: string[]): Promise<unknown> {
+    return runScript((command) => this.client.sendCommand(command), script, [key], args)
   }
 
   async hashDelete(key: string, fields: string[]): Promise<void> {
@@ -144,33 +159,4 @@ export class RedisStore implements AtomicOps, HashOps {
 export const REDIS_SOCKET = {
   connectTimeout: STORE_TIMEOUT_MS,
   reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
-}
-
-/**
- * `hashSet` as one script: HSET, PEXPIRE and HLEN of one key, atomically, in
- * one command (a MULTI of the three is five commands to encode and parse).
- */
-const HASH_SET_SCRIPT =
-  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) return redis.call('HLEN', KEYS[1])"
-const HASH_SET_SHA = hash('sha1', HASH_SET_SCRIPT, 'hex')
-
-/**
- * Runs {@link HASH_SET_SCRIPT} by its SHA through `send`, loading it first
- * (EVAL) where the server does not know it yet (a restarted or new node).
- * Resolves to the number of fields the hash then holds.
- */
-export async function hashSetScript(
-  send: (args: string[]) => Promise<unknown>,
-  key: string,
-  field: string,
-  value: string,
-  ttlMs: number,
-): Promise<number> {
-  const args = ['1', key, field, value, String(ttlMs)]
-  try {
-    return Number(await send(['EVALSHA', HASH_SET_SHA, ...args]))
-  } catch (error) {
-    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error
-    return Number(await send(['EVAL', HASH_SET_SCRIPT, ...args]))
-  }
 }
