@@ -8,12 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  */
 export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): boolean {
   const origin = req.headers.origin
-  res.setHeader('vary', 'Origin')
   const ok = typeof origin === 'string' && allowed.includes(origin)
-  if (ok) {
-    res.setHeader('access-control-allow-origin', origin)
-    res.setHeader('access-control-expose-headers', 'Retry-After, WWW-Authenticate')
-  }
+  for (const [name, value] of Object.entries(corsHeaders(ok ? origin : undefined))) res.setHeader(name, value)
   if (req.method !== 'OPTIONS') return false
   if (ok) {
     res.setHeader('access-control-allow-methods', 'GET, POST')
@@ -23,4 +19,24 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
   res.writeHead(ok ? 204 : 403, { 'content-length': 0 })
   res.end()
   return true
+}
+
+/**
+ * The CORS headers of an answer other than a preflight, in the order they are
+ * sent: `Vary: Origin` always; for an `allowed` origin (one on the list), also
+ * the origin it may be read by and the headers it may read.
+ *
+ * @example
+ * ```ts
+ * corsHeaders('https://app.example.com') // { vary: 'Origin', 'access-control-allow-origin': 'https://app.example.com', … }
+ * corsHeaders(undefined) // { vary: 'Origin' }
+ * ```
+ */
+export function corsHeaders(allowed: string | undefined): Record<string, string> {
+  if (allowed === undefined) return { vary: 'Origin' }
+  return {
+    vary: 'Origin',
+    'access-control-allow-origin': allowed,
+    'access-control-expose-headers': 'Retry-After, WWW-Authenticate',
+  }
 }

@@ -9,7 +9,7 @@ import { retryAfterOf } from '../errors.js'
 import { dpopChallengeOf } from '../session/dpop.js'
 import { handleCallback } from './callback-route.js'
 import { untrustedProxyWarning } from './client-address.js'
-import { applyCors } from './cors.js'
+import { applyCors, corsHeaders } from './cors.js'
 import { createLinkRoute } from './link-route.js'
 import { timeRequest } from '../metrics/http.js'
 import { page } from './html.js'
@@ -41,6 +41,11 @@ export function createRequestHandler(
    * value replaces it in place).
    */
   const trpcHeaders = { ...baseHeaders({ hsts }), 'cache-control': 'no-store' }
+  /** The same for a call that carries an Origin, with its CORS headers (applyCors's, in its order); one per origin on the list. */
+  const crossOriginHeaders = new Map(
+    settings.corsOrigins.map((origin) => [origin, { ...trpcHeaders, ...corsHeaders(origin) }] as const),
+  )
+  const otherOriginHeaders = { ...trpcHeaders, ...corsHeaders(undefined) }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     warnUntrustedProxy(req)
@@ -50,20 +55,23 @@ export function createRequestHandler(
     if (path.startsWith('/trpc/')) {
       const procedurePath = path.slice('/trpc/'.length)
       const query = url.length > path.length ? url.slice(path.length + 1) : ''
-      // The common call (no CORS, not a stream, a body within bounds): every header in one go.
-      const plain =
+      // The common call (not a preflight, not a stream, a body within bounds): every header in one go,
+      // with the CORS headers applyCors would set when it carries an Origin (browsers send one on every POST).
+      const fast =
         settings.fastPath &&
-        req.headers.origin === undefined &&
         req.method !== 'OPTIONS' &&
         procedurePath !== 'auth.watch' &&
         !(Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES)
-      if (plain && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES, trpcHeaders))) return
+      if (fast) {
+        const origin = req.headers.origin
+        const headers = origin === undefined ? trpcHeaders : (crossOriginHeaders.get(origin) ?? otherOriginHeaders)
+        if (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES, headers)) return
+      }
       setBaseHeaders(res, { hsts })
       res.setHeader('cache-control', 'no-store')
       if (applyCors(req, res, settings.corsOrigins)) return
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseTooLarge(services, req, res)
       if (procedurePath === 'auth.watch' && gateStream(req, res, query)) return
-      if (settings.fastPath && !plain && (await tryFastPath(services, req, res, procedurePath, query, MAX_BODY_BYTES))) return
       return nodeHTTPRequestHandler({
         router: appRouter,
         req,

@@ -31,10 +31,11 @@ const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRP
  * returns false and goes through the adapter, so every edge keeps tRPC's exact
  * behaviour.
  *
- * `headers`: for a request that the router has not answered any header to yet
- * (no CORS), every header it would have set, in its order; the answer then goes
- * out in one `writeHead` (no `setHeader` per header), the same bytes. `test/src/integration/fast-path.test.ts` holds the two to the same
- * bytes.
+ * `headers`: every header the router's own steps would have set before the
+ * answer (base headers, `cache-control`, and for a call with an Origin the
+ * CORS headers), in their order; the answer then goes out in one `writeHead`
+ * (no `setHeader` per header), the same bytes. `test/src/integration/fast-path.test.ts`
+ * holds the two to the same bytes.
  */
 export async function tryFastPath(
   services: Services,

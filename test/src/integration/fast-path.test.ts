@@ -16,8 +16,9 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
   let adapter: TestInstance
 
   beforeAll(async () => {
-    fast = await startBoardingPass({ AUTH_RATE_LIMITS: 'off' })
-    adapter = await startBoardingPass({ AUTH_RATE_LIMITS: 'off', TRPC_FAST_PATH: 'off' })
+    const env = { AUTH_RATE_LIMITS: 'off', AUTH_CORS_ORIGINS: 'https://app.example' }
+    fast = await startBoardingPass(env)
+    adapter = await startBoardingPass({ ...env, TRPC_FAST_PATH: 'off' })
   })
   afterAll(async () => {
     await fast?.close()
@@ -66,6 +67,21 @@ describe('the tRPC fast path answers exactly as the adapter does', () => {
       name: 'a call from another origin (CORS headers set first)',
       path: 'auth.me',
       init: { headers: { origin: 'https://elsewhere.example' } },
+    },
+    { name: 'a call from an allowed origin', path: 'auth.me', init: { headers: { origin: 'https://app.example' } } },
+    {
+      name: 'a POST from an allowed origin (as browsers send every POST)',
+      path: 'auth.complete',
+      init: {
+        method: 'POST',
+        body: JSON.stringify({ clientCode: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', serverCode: 'x'.repeat(43) }),
+        headers: { 'content-type': 'application/json', origin: 'https://app.example' },
+      },
+    },
+    {
+      name: 'a preflight from an allowed origin',
+      path: 'auth.complete',
+      init: { method: 'OPTIONS', headers: { origin: 'https://app.example' } },
     },
     { name: 'a preflight', path: 'auth.complete', init: { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example' } } },
   ]
