@@ -30,6 +30,23 @@ const { default: Provider } = await (async () => {
   }
 })()
 
+/**
+ * oidc-provider runs every request it serves inside its AsyncLocalStorage
+ * (`lib/helpers/als.js`), and in Node.js 20 a storage that has run once keeps
+ * async hooks on every promise the process makes from then on: every request
+ * of the broker's own paid for the development provider (an allocation and a
+ * hook call per promise; `pnpm bench` runs with a configured provider for that
+ * reason). The storage is disabled again whenever no request of the provider's
+ * is in flight; its next request enables it again. oidc-provider reads it only
+ * for client ID metadata documents, a feature this provider leaves off. A
+ * layout where the file is missing or different leaves things as they were.
+ */
+const providerStorage = await import('oidc-provider/lib/helpers/als.js' as string).then(
+  (module: { default?: { disable?: unknown } }) =>
+    typeof module.default?.disable === 'function' ? (module.default as { disable(): void }) : undefined,
+  () => undefined,
+)
+
 /** A client registered at the development provider. */
 export interface DevClient {
   clientId: string
@@ -117,6 +134,14 @@ export function createDevProvider(options: {
   const provider = new Provider(issuer, configuration)
   const callback = provider.callback()
   const interactionPath = new RegExp(`^${mountPath}/interaction/([\\w-]+)$`)
+  let inFlight = 0
+  /** Counts a request in flight until its answer is done; the last one disables the provider's storage. */
+  function track(res: ServerResponse): void {
+    inFlight++
+    res.once('close', () => {
+      if (--inFlight === 0) providerStorage?.disable()
+    })
+  }
 
   async function interaction(req: IncomingMessage, res: ServerResponse, uid: string) {
     try {
@@ -176,6 +201,7 @@ export function createDevProvider(options: {
       if (url !== mountPath && !url.startsWith(`${mountPath}/`) && !url.startsWith(`${mountPath}?`)) return false
       // Its login and error pages are HTML on the broker's origin: no script, no framing (issue 13 item 6).
       res.setHeader('content-security-policy', FOREIGN_PAGE_CSP)
+      track(res)
       const path = url.split('?')[0] ?? ''
       const match = interactionPath.exec(path)
       if (match?.[1] && (req.method === 'GET' || req.method === 'POST')) {
