@@ -6,7 +6,8 @@ import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
 import { createMetrics } from './metrics/index.js'
-import { startMetricsServer, type MetricsServer } from './metrics/server.js'
+import { AggregatorRegistry } from 'prom-client'
+import { startMetricsServer, workerOfMany, type MetricsServer } from './metrics/server.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
 import type { Services } from './services.js'
@@ -156,7 +157,12 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host
   const address = `http://${host}:${port}`
   let metricsServer: MetricsServer | undefined
-  if (settings.metricsPort !== undefined) {
+  if (settings.metricsPort !== undefined && workerOfMany(settings)) {
+    // Under WEB_CONCURRENCY the primary serves METRICS_PORT, summing every worker's registry (main.ts).
+    // prom-client answers the primary's requests once an AggregatorRegistry exists in the worker.
+    AggregatorRegistry.setRegistries(metrics.registry)
+    new AggregatorRegistry()
+  } else if (settings.metricsPort !== undefined) {
     metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort }).catch(
       async (error: unknown) => {
         // Not started after all: release the public port and the store before failing.

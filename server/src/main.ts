@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startApp, type App } from './app.js'
+import { startWorkersMetricsServer } from './metrics/server.js'
 import { SettingsError, parseSettings } from './settings.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -26,6 +27,15 @@ async function main(): Promise<void> {
   }
   settings.webRoot ??= defaultWebRoot
   if (cluster.isPrimary && settings.webConcurrency > 1) {
+    if (settings.metricsPort !== undefined) {
+      // One /metrics for the whole service: the workers' registries, summed at each scrape.
+      await startWorkersMetricsServer({ host: settings.host, port: settings.metricsPort }).catch((error: unknown) => {
+        process.stderr.write(
+          `boarding-pass: could not start: METRICS_PORT ${settings.metricsPort}: ${error instanceof Error ? error.message : String(error)}\n`,
+        )
+        process.exit(1)
+      })
+    }
     runWorkers(settings.webConcurrency, settings.publicUrl, settings.devProvider)
     return
   }

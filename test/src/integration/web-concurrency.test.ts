@@ -1,5 +1,6 @@
 import { createClientCodePair, tokenResponse } from '@boarding-pass/shared'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { get } from 'node:http'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { MAIN, runMain } from '../support/main-process.js'
@@ -21,12 +22,15 @@ describe('WEB_CONCURRENCY=2: two worker processes on one port (node:cluster), th
   let idp: ThirdPartyProvider
   let child: ChildProcess
   let url: string
+  let metricsUrl: string
   let output = ''
   let exited: Promise<number | null>
 
   beforeAll(async () => {
     const port = await freePort()
+    const metricsPort = await freePort()
     url = `http://localhost:${port}`
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
     idp = await startThirdPartyProvider({ redirectUris: [`${url}/auth/callback`] })
     child = spawn(process.execPath, [MAIN], {
       env: {
@@ -35,6 +39,7 @@ describe('WEB_CONCURRENCY=2: two worker processes on one port (node:cluster), th
         PUBLIC_URL: url,
         REDIS_URL: inject('redisUrl'),
         WEB_CONCURRENCY: '2',
+        METRICS_PORT: String(metricsPort),
         AUTH_RATE_LIMITS: 'off',
         AUTH_PROVIDERS: 'acme',
         AUTH_ACME_ISSUER: idp.issuer,
@@ -88,6 +93,39 @@ describe('WEB_CONCURRENCY=2: two worker processes on one port (node:cluster), th
       expect(refreshed.status).toBe(200)
       tokenResponse.parse(refreshed.body.result!.data)
     }
+  })
+
+  it('METRICS_PORT: one scrape counts the requests of both workers (the primary sums their registries)', async () => {
+    const count = async () => {
+      const text = await (await fetch(metricsUrl)).text()
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('bp_http_request_duration_seconds_count{') &&
+            l.includes('route="/healthz"') &&
+            l.includes('status="200"'),
+        )
+      return Number(line?.split(' ').pop() ?? 0)
+    }
+    const before = await count()
+    // A new connection each: node:cluster hands connections to the workers in turn.
+    const served = await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<number | undefined>((resolve, reject) =>
+            get(`${url}/healthz`, { agent: false }, (res) => resolve(res.resume().statusCode)).once('error', reject),
+          ),
+      ),
+    )
+    expect(served.every((status) => status === 200)).toBe(true)
+    // Each request is counted when its answer is done, a moment after the client has it.
+    let counted = (await count()) - before
+    for (const deadline = Date.now() + 2_000; counted < 20 && Date.now() < deadline; counted = (await count()) - before) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(counted).toBe(20)
   })
 
   it('one Server Code sent 10 times at once: exactly one 200, the rest invalid_grant', async () => {
