@@ -3,8 +3,7 @@ import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startApp, type App } from './app.js'
-import { startWorkersMetricsServer } from './metrics/server.js'
+import type { App } from './app.js'
 import { SettingsError, parseSettings } from './settings.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -29,6 +28,7 @@ async function main(): Promise<void> {
   if (cluster.isPrimary && settings.webConcurrency > 1) {
     if (settings.metricsPort !== undefined) {
       // One /metrics for the whole service: the workers' registries, summed at each scrape.
+      const { startWorkersMetricsServer } = await import('./metrics/server.js')
       await startWorkersMetricsServer({ host: settings.host, port: settings.metricsPort }).catch((error: unknown) => {
         process.stderr.write(
           `boarding-pass: could not start: METRICS_PORT ${settings.metricsPort}: ${error instanceof Error ? error.message : String(error)}\n`,
@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'))
 
   try {
+    // Loaded here, not at the top: a WEB_CONCURRENCY primary only forks and supervises, and never loads the app.
+    const { startApp } = await import('./app.js')
     app = await startApp(settings)
   } catch (error) {
     if (error instanceof SettingsError) {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits/rate-limits.js'
+import { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits/limits.js'
 import { decodeKeyEncryptionKey } from './tokens/key-encryption.js'
 
 /** The id the built-in development provider is listed under. */
