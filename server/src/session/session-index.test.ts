@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../logger.js'
 import type { Services } from '../services.js'
-import { createStore, type LoginRecord, type Store } from '../store/index.js'
+import { StoreUnavailableError, createStore, type LoginRecord, type Store } from '../store/index.js'
 import { revokeLogin } from './login.js'
 import { MAX_SESSIONS_PER_USER, PRUNE_ABOVE, indexLogin, liveSessions } from './session-index.js'
 import { endSessions } from './sessions.js'
@@ -89,5 +89,28 @@ describe('session index', () => {
     await endSessions(s, 'acme:eve', 'b'.padEnd(22, 'x'), 'global')
     expect(await indexed(s, 'acme:eve')).toEqual([])
     expect(await s.store.logins.get('b'.padEnd(22, 'x'))).toBeUndefined()
+  })
+
+  it('a login is indexed, not refused, when another of the user’s logins cannot be read (a shard away); pruning waits', async () => {
+    const s = await services()
+    const away = 'away'.padEnd(22, 'x')
+    for (let i = 0; i < PRUNE_ABOVE; i++) await open(s, 'acme:lou', `lou-${i}`.padEnd(22, 'x'))
+    await s.store.logins.put(away, { user: user('acme:lou'), createdAt: clock }, 3_600_000)
+    await s.store.sessionIndex.set('acme:lou', away, String(clock), 3_600_000)
+    const get = s.store.logins.get.bind(s.store.logins)
+    s.store.logins.get = async (loginId: string) => {
+      if (loginId === away) throw new StoreUnavailableError()
+      return get(loginId)
+    }
+    const fresh = 'fresh'.padEnd(22, 'x')
+    const login: LoginRecord = { user: user('acme:lou'), createdAt: clock, lastUsedAt: clock++ }
+    await s.store.logins.put(fresh, login, 3_600_000)
+    expect(await indexLogin(s, fresh, login)).toEqual([])
+    expect(await indexed(s, 'acme:lou')).toContain(fresh)
+    // Other failures are not swallowed.
+    s.store.logins.get = async () => {
+      throw new Error('a bug')
+    }
+    await expect(indexLogin(s, 'other'.padEnd(22, 'x'), login)).rejects.toThrow('a bug')
   })
 })

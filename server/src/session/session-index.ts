@@ -1,5 +1,5 @@
 import type { Services } from '../services.js'
-import type { LoginRecord } from '../store/index.js'
+import { StoreUnavailableError, type LoginRecord } from '../store/index.js'
 
 /**
  * The most sessions one user keeps. Past it, opening another ends the least
@@ -28,7 +28,9 @@ export interface LiveSession {
  * Adds a login (its record already written) to its user's index, prunes the
  * index once it holds more than {@link PRUNE_ABOVE} entries, and returns the
  * logins past {@link MAX_SESSIONS_PER_USER} that the caller must end (the
- * least recently used; never this one).
+ * least recently used; never this one). Pruning is skipped, not failed, when
+ * the store cannot read every one of the user's logins (on a Redis Cluster,
+ * one of them on a master that is away): it refuses no sign-in.
  *
  * The per-user session index (`store.sessionIndex`): which logins a user has.
  * The login records stay the truth (a login is alive while its record exists);
@@ -44,7 +46,16 @@ export async function indexLogin(services: Services, loginId: string, login: Log
   const ttl = services.settings.refreshTokenTtl * 1000
   const size = await services.store.sessionIndex.set(login.user.id, loginId, String(login.createdAt), ttl)
   if (size <= PRUNE_ABOVE) return []
-  const live = await liveSessions(services, login.user.id)
+  let live: LiveSession[]
+  try {
+    live = await liveSessions(services, login.user.id)
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error
+    // One of the user's other logins is on a shard that is away (a failover under way): the new login
+    // stands, indexed; pruning and the cap wait for the next sign-in rather than refusing this one.
+    services.logger.warn({ loginId }, 'session index not pruned: the store did not answer for every login')
+    return []
+  }
   if (live.length <= MAX_SESSIONS_PER_USER) return []
   return live
     .filter((session) => session.loginId !== loginId)
