@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createStore, type Counters, type Store } from '../../../server/src/store/index.js'
+import type { Counters, Store } from '../../../server/src/store/index.js'
+import { storeOnRedis } from '../support/redis-store.js'
 
 const run = promisify(execFile)
 const cli = async (...args: string[]) => (await run('redis-cli', ['-u', inject('redisUrl'), '--raw', ...args])).stdout.trim()
@@ -19,15 +20,7 @@ describe('Redis counters', () => {
   const key = (name: string) => `bp:rl:test:${name}-${Date.now()}`
 
   beforeAll(async () => {
-    store = await createStore({ redisUrl: inject('redisUrl'), maxPendingFlows: 10 })
-    for (let tries = 0; ; tries++) {
-      const up = await store.ping().then(
-        () => true,
-        () => false,
-      )
-      if (up || tries > 100) break
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    store = await storeOnRedis(inject('redisUrl'))
     counters = store.counters!
   })
   afterAll(() => store?.close())

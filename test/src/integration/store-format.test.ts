@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createStore, type Store } from '../../../server/src/store/index.js'
+import type { Store } from '../../../server/src/store/index.js'
+import { storeOnRedis } from '../support/redis-store.js'
 
 const run = promisify(execFile)
 const cli = async (...args: string[]) => (await run('redis-cli', ['-u', inject('redisUrl'), '--raw', ...args])).stdout.trim()
@@ -18,16 +19,7 @@ describe('Redis records keep keyv’s format', () => {
   const user = { id: 'acme:format', provider: 'acme', name: 'Format Test' }
 
   beforeAll(async () => {
-    store = await createStore({ redisUrl: inject('redisUrl'), maxPendingFlows: 10 })
-    // Start-up does not wait for Redis: wait for the connection here.
-    for (let tries = 0; ; tries++) {
-      const up = await store.ping().then(
-        () => true,
-        () => false,
-      )
-      if (up || tries > 100) break
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    store = await storeOnRedis(inject('redisUrl'))
   })
   afterAll(() => store?.close())
 
