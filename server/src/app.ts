@@ -6,8 +6,7 @@ import { createRequestHandler } from './http/server.js'
 import { RateLimits } from './limits/rate-limits.js'
 import { createLogger, type Logger } from './logger.js'
 import { createMetrics } from './metrics/index.js'
-import { AggregatorRegistry } from 'prom-client'
-import { startMetricsServer, workerOfMany, type MetricsServer } from './metrics/server.js'
+import { serveMetricsToPrimary, startMetricsServer, workerOfMany, type MetricsServer } from './metrics/server.js'
 import { OidcProvider } from './providers/oidc.js'
 import { createProviders } from './providers/registry.js'
 import type { Services } from './services.js'
@@ -159,9 +158,7 @@ export async function startApp(settings: Settings, options: AppOptions = {}): Pr
   let metricsServer: MetricsServer | undefined
   if (settings.metricsPort !== undefined && workerOfMany(settings)) {
     // Under WEB_CONCURRENCY the primary serves METRICS_PORT, summing every worker's registry (main.ts).
-    // prom-client answers the primary's requests once an AggregatorRegistry exists in the worker.
-    AggregatorRegistry.setRegistries(metrics.registry)
-    new AggregatorRegistry()
+    serveMetricsToPrimary(metrics.registry)
   } else if (settings.metricsPort !== undefined) {
     metricsServer = await startMetricsServer(metrics.registry, { host: settings.host, port: settings.metricsPort }).catch(
       async (error: unknown) => {

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AggregatorRegistry } from 'prom-client'
+import { AggregatorRegistry, type Registry } from 'prom-client'
 
 /** What `/metrics` answers with: a prom-client Registry, or the primary's sum of its workers' (see `main.ts`). */
 export interface MetricsSource {
@@ -77,7 +77,7 @@ export function workerOfMany(settings: { webConcurrency: number }): boolean {
  * worker for its registry over node:cluster's IPC and answers their sum
  * (prom-client's AggregatorRegistry; counters and histograms add up, so do
  * gauges such as open streams). Workers register theirs with
- * `AggregatorRegistry.setRegistries` (app.ts).
+ * {@link serveMetricsToPrimary}.
  *
  * @example
  * ```ts
@@ -87,4 +87,19 @@ export function workerOfMany(settings: { webConcurrency: number }): boolean {
 export function startWorkersMetricsServer(options: { host: string; port: number }): Promise<MetricsServer> {
   const workers = new AggregatorRegistry()
   return startMetricsServer({ contentType: workers.contentType, metrics: () => workers.clusterMetrics() }, options)
+}
+
+/**
+ * In one of `WEB_CONCURRENCY`'s workers: answers the primary's requests for
+ * metrics ({@link startWorkersMetricsServer}) with `registry`. prom-client
+ * listens for them once an AggregatorRegistry exists in the process.
+ *
+ * @example
+ * ```ts
+ * if (workerOfMany(settings)) serveMetricsToPrimary(metrics.registry)
+ * ```
+ */
+export function serveMetricsToPrimary(registry: Registry): void {
+  AggregatorRegistry.setRegistries(registry)
+  new AggregatorRegistry()
 }
