@@ -86,7 +86,7 @@ async function mintRefresh() {
 /** AUTH_RATE_LIMIT_<NAME>=9999999/60 for every limit the server has (none if it has no limits module). */
 async function raisedRateLimits() {
   if (process.env.BENCH_RATE_LIMITS === 'default') return {}
-  const limits = await import('../../server/dist/limits/rate-limits.js').then(
+  const limits = await import('../../server/dist/limits/limits.js').then(
     (module) => module.LIMITS ?? {},
     () => ({}),
   )

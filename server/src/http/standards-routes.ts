@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MAX_ACCESS_TOKEN_LENGTH } from '@boarding-pass/shared'
 import { AuthError } from '../errors.js'
-import type { LimitName } from '../limits/rate-limits.js'
+import type { LimitName } from '../limits/limits.js'
 import type { Services } from '../services.js'
 import { introspectToken } from '../session/introspect.js'
 import { logout } from '../session/logout.js'

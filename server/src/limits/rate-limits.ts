@@ -4,8 +4,6 @@ import type { Count, Counters, Store } from '../store/index.js'
 import { STORE_TIMEOUT_MS, StoreUnavailableError, withDeadline } from '../store/index.js'
 import { LIMITS, type LimitName, type LimitSetting } from './limits.js'
 
-export { LIMITS, parseLimit, type LimitName, type LimitSetting } from './limits.js'
-
 /**
  * Attempt counters: fixed windows of `duration` seconds per limit and key,
  * shared across instances through the store's counters on Redis (one script per

@@ -1,7 +1,7 @@
 import KeyvRedis, { createCluster } from '@keyv/redis'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 import { REDIS_SOCKET, RedisStore } from './redis.js'
-import { runScript } from './scripts.js'
+import { runScript, type Script } from './scripts.js'
 
 /**
  * How long a claim (GETDEL, SET … GET, SET NX) waits for one replica to hold
@@ -168,7 +168,7 @@ export class RedisClusterStore extends RedisStore {
    * rate-limit counter) on the master of its slot. Through `_execute`, which
    * follows MOVED and ASK while the slot is being migrated.
    */
-  protected override script(key: string, script: Parameters<typeof runScript>[1], args: string[]): Promise<unknown> {
+  protected override script(key: string, script: Script, args: string[]): Promise<unknown> {
     return this.routed(() =>
       this.cluster._execute(key, false, undefined, (client) =>
         runScript((command) => client.sendCommand(command), script, [key], args),

@@ -2,7 +2,7 @@ import KeyvRedis from '@keyv/redis'
 import type { KeyvStoreAdapter } from 'keyv'
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js'
 import type { HashOps } from './hashes.js'
-import { COUNTER_HIT, COUNTER_PEEK, HASH_SET, runScript, toCount, type Count } from './scripts.js'
+import { COUNTER_HIT, COUNTER_PEEK, HASH_SET, runScript, toCount, type Count, type Script } from './scripts.js'
 import type { AtomicOps } from './table.js'
 
 /**
@@ -121,7 +121,10 @@ export class RedisStore implements AtomicOps, HashOps {
 
   /** {@link Counters.hit} of `key` (one script). */
   async counterHit(key: string, windowSeconds: number): Promise<Count> {
-    return toCount(await this.script(key, COUNTER_HIT, ['1', String(windowSeconds)]))!
+    const count = toCount(await this.script(key, COUNTER_HIT, ['1', String(windowSeconds)]))
+    // The script always answers a pair; anything else is a store fault (the limiter reports it as one).
+    if (!count) throw new Error('the counter script answered no count')
+    return count
   }
 
   /** {@link Counters.peek} of `key` (one script). */
@@ -130,7 +133,7 @@ export class RedisStore implements AtomicOps, HashOps {
   }
 
   /** Runs a script on one key (on the cluster: on the master of its slot). */
-  protected script(key: string, script: Parameters<typeof runScript>[1], args: string[]): Promise<unknown> {
+  protected script(key: string, script: Script, args: string[]): Promise<unknown> {
     return runScript((command) => this.client.sendCommand(command), script, [key], args)
   }
 
